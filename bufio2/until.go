@@ -1,0 +1,438 @@
+package bufio2
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/streamkit/streamkit/errs"
+)
+
+// errPartial is returned inside the package when a separator read meets the
+// end of the stream with data buffered but no separator. Each caller turns it
+// into its own result (an IncompleteReadError, or ReadLine's last line).
+var errPartial = errors.New("bufio2: partial data at EOF")
+
+var newline = []byte{'\n'}
+
+// ReadUntil reads until the first occurrence of sep and returns the data,
+// separator included (asyncio's readuntil). The result is the caller's to
+// keep. ReadUntil panics if sep is empty.
+//
+// ReadUntil returns err == nil if and only if the data ends with sep. If the
+// stream ends with nothing buffered, it returns io.EOF; if it ends with data
+// buffered but no separator, it returns *errs.IncompleteReadError holding
+// all of that data, and the buffer is emptied.
+//
+// If the data before the separator would be longer than the limit, ReadUntil
+// returns *errs.LimitOverrunError and leaves the data buffered, so that it
+// can be read again (for example with ReadExactly(Consumed)). The limit
+// counts the data before the separator, not the separator. Whether a read
+// overruns does not depend on how the stream is chunked.
+func (b *Reader) ReadUntil(sep []byte) ([]byte, error) {
+	line, err := b.ReadUntilSlice(sep)
+	if err != nil {
+		return nil, err
+	}
+	return clone(line), nil
+}
+
+// ReadUntilSlice is [Reader.ReadUntil] without the copy: the returned slice
+// points into the Reader's buffer and is valid only until the next call on
+// the Reader.
+func (b *Reader) ReadUntilSlice(sep []byte) ([]byte, error) {
+	if len(sep) == 0 {
+		panic("bufio2: ReadUntil: empty separator")
+	}
+	end, err := b.untilOne(sep)
+	return b.untilResult(end, err)
+}
+
+// ReadUntilAny reads until the first match of any of seps and returns the
+// data, the matched separator included (asyncio 3.13's readuntil with a
+// tuple). The match that ends first wins; of two that end at the same byte,
+// the shorter wins. The limit applies to the data before the winning match:
+// with limit 3, ReadUntilAny on "abc\r\n" with seps "\n" and "\r\n"
+// overruns (the winner is "\n", after 4 bytes), as asyncio's does, although
+// ReadUntil("\r\n") would succeed.
+//
+// Otherwise ReadUntilAny behaves as [Reader.ReadUntil], with the longest
+// separator standing in for sep in the limit rules. It panics if seps is
+// empty or holds an empty separator.
+func (b *Reader) ReadUntilAny(seps ...[]byte) ([]byte, error) {
+	line, err := b.ReadUntilAnySlice(seps...)
+	if err != nil {
+		return nil, err
+	}
+	return clone(line), nil
+}
+
+// ReadUntilAnySlice is [Reader.ReadUntilAny] without the copy: the returned
+// slice points into the Reader's buffer and is valid only until the next call
+// on the Reader.
+func (b *Reader) ReadUntilAnySlice(seps ...[]byte) ([]byte, error) {
+	end, err := b.untilAny(seps)
+	return b.untilResult(end, err)
+}
+
+// untilResult turns the outcome of a separator search into ReadUntil's
+// result.
+func (b *Reader) untilResult(end int, err error) ([]byte, error) {
+	if err == nil {
+		line := b.buf[b.r:end]
+		b.r = end
+		b.lastByte = int(line[len(line)-1])
+		return line, nil
+	}
+	if err == errPartial {
+		partial := clone(b.buf[b.r:b.w])
+		b.r = b.w
+		b.lastByte = -1
+		return nil, &errs.IncompleteReadError{Partial: partial, Expected: -1}
+	}
+	return nil, err
+}
+
+// ReadLine reads one line, up to and including its '\n' (asyncio's
+// readline). The result is the caller's to keep. A last line without '\n' is
+// returned with err == nil, and the next call returns io.EOF.
+//
+// If the line (without its '\n') is longer than the limit, ReadLine returns
+// *errs.LimitOverrunError and discards the whole line through its '\n',
+// reading on as needed in O(limit) memory, so that the next call starts at
+// the next line whatever the chunking. (asyncio discards only what happens
+// to be buffered.) If the source fails while the line is being discarded, the
+// error also wraps the source's error, and the next ReadLine goes on
+// discarding before it reads.
+func (b *Reader) ReadLine() ([]byte, error) {
+	line, err := b.ReadLineSlice()
+	if err != nil {
+		return nil, err
+	}
+	return clone(line), nil
+}
+
+// ReadLineSlice is [Reader.ReadLine] without the copy: the returned slice
+// points into the Reader's buffer and is valid only until the next call on
+// the Reader.
+func (b *Reader) ReadLineSlice() ([]byte, error) {
+	if b.skipping {
+		if err := b.skipLine(); err != nil {
+			return nil, err
+		}
+	}
+	end, err := b.untilOne(newline)
+	switch {
+	case err == nil:
+		line := b.buf[b.r:end]
+		b.r = end
+		b.lastByte = '\n'
+		return line, nil
+	case err == errPartial:
+		line := b.buf[b.r:b.w]
+		b.r = b.w
+		b.lastByte = int(line[len(line)-1])
+		return line, nil
+	}
+	var over *errs.LimitOverrunError
+	if errors.As(err, &over) {
+		b.lastByte = -1
+		b.skipping = true
+		if serr := b.skipLine(); serr != nil {
+			return nil, fmt.Errorf("%w (and while discarding the line: %w)", err, serr)
+		}
+	}
+	return nil, err
+}
+
+// skipLine discards data through the next '\n' or to the end of the stream,
+// without growing the buffer. It returns the source's error if that stops
+// it, and then leaves b.skipping set so that the next ReadLine resumes.
+func (b *Reader) skipLine() error {
+	for {
+		if i := bytes.IndexByte(b.buf[b.r:b.w], '\n'); i >= 0 {
+			b.r += i + 1
+			b.skipping = false
+			return nil
+		}
+		b.r = b.w
+		if b.eof {
+			b.skipping = false
+			return nil
+		}
+		if b.err != nil {
+			return b.readErr()
+		}
+		b.fill(b.limit)
+	}
+}
+
+// untilOne finds the first occurrence of sep in the stream. On success it
+// returns the end of the match in b.buf; the data to return is b.buf[b.r:end].
+// It returns errPartial at EOF with data buffered and no separator.
+//
+// The search looks for the separator's last byte and then checks the bytes
+// before it, so a multi-byte separator costs one pass over the data.
+func (b *Reader) untilOne(sep []byte) (end int, err error) {
+	n := len(sep)
+	last, head := sep[n-1], sep[:n-1]
+	// pos is the next position where the separator's last byte could be.
+	pos := b.r + n - 1
+	for {
+		for pos < b.w {
+			i := bytes.IndexByte(b.buf[pos:b.w], last)
+			if i < 0 {
+				pos = b.w
+				break
+			}
+			e := pos + i
+			start := e + 1 - n
+			if n == 1 || string(b.buf[start:e]) == string(head) {
+				if start-b.r > b.limit {
+					return 0, b.overrun(start-b.r, true)
+				}
+				return e + 1, nil
+			}
+			pos = e + 1
+		}
+		if err := b.notFound(n); err != nil {
+			return 0, err
+		}
+		pos -= b.fill(b.limit + n)
+	}
+}
+
+// maxLastBytes is how many distinct last bytes of separators untilAny
+// tracks in its cache; with more, it tests each byte against a table.
+const maxLastBytes = 8
+
+// untilAny finds the first match of any of seps: the one that ends first,
+// the shortest of those that end at the same byte. Results are as untilOne's.
+func (b *Reader) untilAny(seps [][]byte) (end int, err error) {
+	if len(seps) == 0 {
+		panic("bufio2: ReadUntilAny: no separator")
+	}
+	if len(seps) == 1 {
+		if len(seps[0]) == 0 {
+			panic("bufio2: ReadUntilAny: empty separator")
+		}
+		return b.untilOne(seps[0])
+	}
+	minLen, maxLen := len(seps[0]), 0
+	var lasts [maxLastBytes]byte
+	nlasts := 0
+	var table *[256]bool // only with more than maxLastBytes distinct last bytes
+	for _, s := range seps {
+		if len(s) == 0 {
+			panic("bufio2: ReadUntilAny: empty separator")
+		}
+		minLen, maxLen = min(minLen, len(s)), max(maxLen, len(s))
+		c := s[len(s)-1]
+		if table != nil {
+			table[c] = true
+			continue
+		}
+		if bytes.IndexByte(lasts[:nlasts], c) >= 0 {
+			continue
+		}
+		if nlasts == maxLastBytes {
+			table = new([256]bool)
+			for _, d := range lasts {
+				table[d] = true
+			}
+			table[c] = true
+			continue
+		}
+		lasts[nlasts] = c
+		nlasts++
+	}
+
+	// pos is the next position where a separator could end.
+	pos := b.r + minLen - 1
+	for {
+		for pos < b.w {
+			var e int
+			switch {
+			case table != nil:
+				e = indexTable(b.buf[:b.w], pos, table)
+			case nlasts == 1:
+				if e = bytes.IndexByte(b.buf[pos:b.w], lasts[0]); e >= 0 {
+					e += pos
+				}
+			default:
+				e = b.scan.index(b.buf[:b.w], pos, lasts[:nlasts])
+			}
+			if e < 0 {
+				pos = b.w
+				break
+			}
+			// The shortest separator that ends at e, if any.
+			best := 0
+			for _, s := range seps {
+				n := len(s)
+				if s[n-1] != b.buf[e] || e+1-n < b.r || best != 0 && n >= best {
+					continue
+				}
+				if string(b.buf[e+1-n:e]) == string(s[:n-1]) {
+					best = n
+				}
+			}
+			if best > 0 {
+				if start := e + 1 - best; start-b.r > b.limit {
+					return 0, b.overrun(start-b.r, true)
+				}
+				return e + 1, nil
+			}
+			pos = e + 1
+		}
+		if err := b.notFound(maxLen); err != nil {
+			return 0, err
+		}
+		pos -= b.fill(b.limit + maxLen)
+	}
+}
+
+// notFound decides what a separator search does when the buffer holds no
+// match: it returns the error that ends the search, or nil to read more.
+//
+// This is asyncio's rule for a stream given all at once. With no match in
+// the buffer, any later match ends past it, so it starts at least
+// Buffered()+1-maxLen bytes in; once that is past the limit, the read
+// overruns whatever comes next, and whatever the chunking.
+func (b *Reader) notFound(maxLen int) error {
+	if consumed := b.w - b.r + 1 - maxLen; consumed > b.limit {
+		return b.overrun(consumed, false)
+	}
+	if b.eof {
+		if b.r == b.w {
+			return io.EOF
+		}
+		return errPartial
+	}
+	if b.err != nil {
+		return b.readErr()
+	}
+	return nil
+}
+
+func (b *Reader) overrun(consumed int, found bool) error {
+	b.lastByte = -1
+	return &errs.LimitOverrunError{Consumed: consumed, Limit: b.limit, Found: found}
+}
+
+// indexTable returns the first position at or after from in buf whose byte
+// is in the table, or -1.
+func indexTable(buf []byte, from int, table *[256]bool) int {
+	for i := from; i < len(buf); i++ {
+		if table[buf[i]] {
+			return i
+		}
+	}
+	return -1
+}
+
+// lastByteCache remembers, across calls, where each separator's last byte
+// next occurs in the buffer, so that ReadUntilAny does not scan the data
+// ahead of the winning match again for separators that did not win. Each
+// entry says: byte c does not occur in buf[lo:hi], and, if found, buf[hi] is c.
+type lastByteCache struct {
+	entries [maxLastBytes]lastByteEntry
+	next    int // the entry to replace when all are taken
+}
+
+type lastByteEntry struct {
+	valid  bool
+	found  bool
+	c      byte
+	lo, hi int
+}
+
+// index returns the first position at or after from in buf whose byte is
+// one of lasts, or -1.
+func (s *lastByteCache) index(buf []byte, from int, lasts []byte) int {
+	best := -1
+	for _, c := range lasts {
+		end := len(buf)
+		if best >= 0 {
+			end = best // a later occurrence cannot win
+		}
+		if i := s.indexByte(buf, from, end, c); i >= 0 && (best < 0 || i < best) {
+			best = i
+		}
+	}
+	return best
+}
+
+// indexByte returns the first position of c in buf[from:end], or -1, and
+// records what it learned.
+func (s *lastByteCache) indexByte(buf []byte, from, end int, c byte) int {
+	e := s.entry(c)
+	if !e.valid || from < e.lo || from > e.hi {
+		*e = lastByteEntry{valid: true, c: c, lo: from, hi: from}
+	}
+	// Now c does not occur in buf[from:e.hi].
+	if e.found {
+		if e.hi < end {
+			return e.hi
+		}
+		return -1
+	}
+	if e.hi >= end {
+		return -1
+	}
+	i := bytes.IndexByte(buf[e.hi:end], c)
+	if i < 0 {
+		e.hi = end
+		return -1
+	}
+	e.hi += i
+	e.found = true
+	return e.hi
+}
+
+func (s *lastByteCache) entry(c byte) *lastByteEntry {
+	for i := range s.entries {
+		if e := &s.entries[i]; e.valid && e.c == c {
+			return e
+		}
+	}
+	for i := range s.entries {
+		if e := &s.entries[i]; !e.valid {
+			return e
+		}
+	}
+	e := &s.entries[s.next]
+	s.next = (s.next + 1) % len(s.entries)
+	e.valid = false
+	return e
+}
+
+// shift moves the recorded positions by d bytes towards the start of the
+// buffer, as the buffered data moved; entries about data that is gone are
+// dropped.
+func (s *lastByteCache) shift(d int) {
+	for i := range s.entries {
+		e := &s.entries[i]
+		if !e.valid {
+			continue
+		}
+		e.lo, e.hi = max(e.lo-d, 0), e.hi-d
+		if e.hi < 0 {
+			e.valid = false
+		}
+	}
+}
+
+// invalidate forgets everything, for when the buffer's content is replaced.
+func (s *lastByteCache) invalidate() {
+	for i := range s.entries {
+		s.entries[i].valid = false
+	}
+}
+
+func clone(p []byte) []byte {
+	q := make([]byte, len(p))
+	copy(q, p)
+	return q
+}
