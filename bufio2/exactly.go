@@ -136,5 +136,5 @@ func (b *Reader) unread(p []byte) {
 		b.buf = make([]byte, len(p))
 	}
 	b.r, b.w = 0, copy(b.buf, p)
-	b.scan.invalidate()
+	b.seps.invalidate()
 }

@@ -63,7 +63,7 @@ type Reader struct {
 	lastByte int  // the last byte read, for UnreadByte; -1 if none
 	skipping bool // ReadLine is discarding the rest of an overlong line
 
-	scan lastByteCache // see until.go
+	seps sepSet // ReadUntilAny's separators and what it knows of the buffer; see until.go
 }
 
 // NewReader returns a Reader over rd with [DefaultLimit].
@@ -97,7 +97,7 @@ func (b *Reader) Reset(rd io.Reader) {
 	b.eof, b.err = false, nil
 	b.lastByte = -1
 	b.skipping = false
-	b.scan.invalidate()
+	b.seps.invalidate()
 }
 
 // readErr returns the pending error from the source and clears it.
@@ -143,7 +143,7 @@ func (b *Reader) makeRoom(want int) (shift int) {
 	if b.buf == nil || b.r == b.w && len(b.buf) > b.limit+minBufferSize {
 		// No buffer yet, or an empty one that unread made larger than reads
 		// need: start small again.
-		b.scan.invalidate()
+		b.seps.invalidate()
 		b.buf = make([]byte, minBufferSize)
 		shift, b.r, b.w = b.r, 0, 0
 		return shift
@@ -153,7 +153,7 @@ func (b *Reader) makeRoom(want int) (shift int) {
 		copy(b.buf, b.buf[b.r:b.w])
 		b.w -= b.r
 		b.r = 0
-		b.scan.shift(shift)
+		b.seps.shift(shift)
 	}
 	if b.w == len(b.buf) {
 		buf := make([]byte, max(min(2*len(b.buf), want), b.w+1))
@@ -267,7 +267,7 @@ func (b *Reader) UnreadByte() error {
 			b.buf = make([]byte, minBufferSize)
 		}
 		b.w = 1
-		b.scan.invalidate()
+		b.seps.invalidate()
 	}
 	b.buf[b.r] = byte(b.lastByte)
 	b.lastByte = -1

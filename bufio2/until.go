@@ -204,7 +204,8 @@ func (b *Reader) untilOne(sep []byte) (end int, err error) {
 }
 
 // maxLastBytes is how many distinct last bytes of separators untilAny
-// tracks in its cache; with more, it tests each byte against a table.
+// follows with IndexByte and its cache; with more, it tests each byte
+// against a table.
 const maxLastBytes = 8
 
 // untilAny finds the first match of any of seps: the one that ends first,
@@ -219,50 +220,15 @@ func (b *Reader) untilAny(seps [][]byte) (end int, err error) {
 		}
 		return b.untilOne(seps[0])
 	}
-	minLen, maxLen := len(seps[0]), 0
-	var lasts [maxLastBytes]byte
-	nlasts := 0
-	var table *[256]bool // only with more than maxLastBytes distinct last bytes
-	for _, s := range seps {
-		if len(s) == 0 {
-			panic("bufio2: ReadUntilAny: empty separator")
-		}
-		minLen, maxLen = min(minLen, len(s)), max(maxLen, len(s))
-		c := s[len(s)-1]
-		if table != nil {
-			table[c] = true
-			continue
-		}
-		if bytes.IndexByte(lasts[:nlasts], c) >= 0 {
-			continue
-		}
-		if nlasts == maxLastBytes {
-			table = new([256]bool)
-			for _, d := range lasts {
-				table[d] = true
-			}
-			table[c] = true
-			continue
-		}
-		lasts[nlasts] = c
-		nlasts++
+	set := &b.seps
+	if !set.describes(seps) {
+		set.build(seps)
 	}
-
 	// pos is the next position where a separator could end.
-	pos := b.r + minLen - 1
+	pos := b.r + set.minLen - 1
 	for {
 		for pos < b.w {
-			var e int
-			switch {
-			case table != nil:
-				e = indexTable(b.buf[:b.w], pos, table)
-			case nlasts == 1:
-				if e = bytes.IndexByte(b.buf[pos:b.w], lasts[0]); e >= 0 {
-					e += pos
-				}
-			default:
-				e = b.scan.index(b.buf[:b.w], pos, lasts[:nlasts])
-			}
+			e := set.index(b.buf[:b.w], pos)
 			if e < 0 {
 				pos = b.w
 				break
@@ -286,10 +252,10 @@ func (b *Reader) untilAny(seps [][]byte) (end int, err error) {
 			}
 			pos = e + 1
 		}
-		if err := b.notFound(maxLen); err != nil {
+		if err := b.notFound(set.maxLen); err != nil {
 			return 0, err
 		}
-		pos -= b.fill(b.limit + maxLen)
+		pos -= b.fill(b.limit + set.maxLen)
 	}
 }
 
@@ -321,69 +287,134 @@ func (b *Reader) overrun(consumed int, found bool) error {
 	return &errs.LimitOverrunError{Consumed: consumed, Limit: b.limit, Found: found}
 }
 
-// indexTable returns the first position at or after from in buf whose byte
-// is in the table, or -1.
-func indexTable(buf []byte, from int, table *[256]bool) int {
-	for i := from; i < len(buf); i++ {
-		if table[buf[i]] {
-			return i
+// sepSet is what untilAny needs to know about a set of separators: their
+// lengths and the distinct bytes they end with. It depends only on each
+// separator's length and last byte, so it is kept across calls and rebuilt
+// only when those change.
+//
+// It also remembers, across calls, where each last byte next occurs in the
+// buffer, so that a read does not scan the data ahead of its match again for
+// the separators that did not win: next[i] says that lasts[i] does not occur
+// in buf[lo:hi], and, if found, that buf[hi] is lasts[i]. And it remembers
+// which last byte won the previous search and the bound before which no
+// other last byte occurs, so that the next search is one IndexByte, as for a
+// single separator, while the winner stays the same.
+type sepSet struct {
+	lens  []int  // len of each separator described
+	ends  []byte // last byte of each separator described
+	valid bool
+
+	minLen, maxLen int
+	lasts          []byte     // the distinct last bytes, at most maxLastBytes
+	table          *[256]bool // the last bytes, when there are more
+	next           [maxLastBytes]nextByte
+
+	// The fast path: no last byte other than lasts[win] occurs in
+	// buf[boundLo:bound]. Valid if fast.
+	fast           bool
+	win            int
+	boundLo, bound int
+}
+
+type nextByte struct {
+	valid, found bool
+	lo, hi       int
+}
+
+// describes reports whether s was built for separators with the lengths and
+// last bytes of seps.
+func (s *sepSet) describes(seps [][]byte) bool {
+	if !s.valid || len(seps) != len(s.lens) {
+		return false
+	}
+	for i, sep := range seps {
+		if len(sep) != s.lens[i] || len(sep) == 0 || sep[len(sep)-1] != s.ends[i] {
+			return false
 		}
 	}
-	return -1
+	return true
 }
 
-// lastByteCache remembers, across calls, where each separator's last byte
-// next occurs in the buffer, so that ReadUntilAny does not scan the data
-// ahead of the winning match again for separators that did not win. Each
-// entry says: byte c does not occur in buf[lo:hi], and, if found, buf[hi] is c.
-type lastByteCache struct {
-	entries [maxLastBytes]lastByteEntry
-	next    int // the entry to replace when all are taken
-}
-
-type lastByteEntry struct {
-	valid  bool
-	found  bool
-	c      byte
-	lo, hi int
+func (s *sepSet) build(seps [][]byte) {
+	s.lens, s.ends, s.lasts = s.lens[:0], s.ends[:0], s.lasts[:0]
+	s.minLen, s.maxLen, s.table = len(seps[0]), 0, nil
+	for _, sep := range seps {
+		if len(sep) == 0 {
+			s.valid = false
+			panic("bufio2: ReadUntilAny: empty separator")
+		}
+		c := sep[len(sep)-1]
+		s.lens, s.ends = append(s.lens, len(sep)), append(s.ends, c)
+		s.minLen, s.maxLen = min(s.minLen, len(sep)), max(s.maxLen, len(sep))
+		if bytes.IndexByte(s.lasts, c) < 0 {
+			s.lasts = append(s.lasts, c)
+		}
+	}
+	if len(s.lasts) > maxLastBytes {
+		s.table = new([256]bool)
+		for _, c := range s.lasts {
+			s.table[c] = true
+		}
+	}
+	s.valid = true
+	s.invalidate()
 }
 
 // index returns the first position at or after from in buf whose byte is
-// one of lasts, or -1.
-func (s *lastByteCache) index(buf []byte, from int, lasts []byte) int {
-	best := -1
-	for _, c := range lasts {
-		end := len(buf)
-		if best >= 0 {
-			end = best // a later occurrence cannot win
+// the last byte of a separator, or -1.
+func (s *sepSet) index(buf []byte, from int) int {
+	if s.table != nil {
+		for i := from; i < len(buf); i++ {
+			if s.table[buf[i]] {
+				return i
+			}
 		}
-		if i := s.indexByte(buf, from, end, c); i >= 0 && (best < 0 || i < best) {
-			best = i
+		return -1
+	}
+	if len(s.lasts) == 1 {
+		if i := bytes.IndexByte(buf[from:], s.lasts[0]); i >= 0 {
+			return from + i
+		}
+		return -1
+	}
+	if s.fast && from >= s.boundLo && from < s.bound {
+		if i := bytes.IndexByte(buf[from:min(s.bound, len(buf))], s.lasts[s.win]); i >= 0 {
+			return from + i
+		}
+	}
+	// Each byte is searched to the end of the buffer, not only up to the
+	// best so far: what is learned stays valid, so each byte is scanned
+	// once per buffer fill, and the bound for the fast path is as far off as
+	// it can be.
+	best, win := -1, 0
+	for i, c := range s.lasts {
+		if p := s.next[i].index(buf, from, c); p >= 0 && (best < 0 || p < best) {
+			best, win = p, i
+		}
+	}
+	// Every entry now covers from; set up the fast path for the winner.
+	s.fast, s.win, s.boundLo, s.bound = best >= 0, win, from, len(buf)
+	for i := range s.lasts {
+		if i != win {
+			s.bound = min(s.bound, s.next[i].hi)
 		}
 	}
 	return best
 }
 
-// indexByte returns the first position of c in buf[from:end], or -1, and
-// records what it learned.
-func (s *lastByteCache) indexByte(buf []byte, from, end int, c byte) int {
-	e := s.entry(c)
+// index returns the first position of c in buf[from:], or -1, and records
+// what it learned.
+func (e *nextByte) index(buf []byte, from int, c byte) int {
 	if !e.valid || from < e.lo || from > e.hi {
-		*e = lastByteEntry{valid: true, c: c, lo: from, hi: from}
+		*e = nextByte{valid: true, lo: from, hi: from}
 	}
 	// Now c does not occur in buf[from:e.hi].
 	if e.found {
-		if e.hi < end {
-			return e.hi
-		}
-		return -1
+		return e.hi
 	}
-	if e.hi >= end {
-		return -1
-	}
-	i := bytes.IndexByte(buf[e.hi:end], c)
+	i := bytes.IndexByte(buf[e.hi:], c)
 	if i < 0 {
-		e.hi = end
+		e.hi = len(buf)
 		return -1
 	}
 	e.hi += i
@@ -391,32 +422,13 @@ func (s *lastByteCache) indexByte(buf []byte, from, end int, c byte) int {
 	return e.hi
 }
 
-func (s *lastByteCache) entry(c byte) *lastByteEntry {
-	for i := range s.entries {
-		if e := &s.entries[i]; e.valid && e.c == c {
-			return e
-		}
-	}
-	for i := range s.entries {
-		if e := &s.entries[i]; !e.valid {
-			return e
-		}
-	}
-	e := &s.entries[s.next]
-	s.next = (s.next + 1) % len(s.entries)
-	e.valid = false
-	return e
-}
-
 // shift moves the recorded positions by d bytes towards the start of the
-// buffer, as the buffered data moved; entries about data that is gone are
-// dropped.
-func (s *lastByteCache) shift(d int) {
-	for i := range s.entries {
-		e := &s.entries[i]
-		if !e.valid {
-			continue
-		}
+// buffer, as the buffered data moved; what is known about data that is gone
+// is dropped.
+func (s *sepSet) shift(d int) {
+	s.boundLo, s.bound = max(s.boundLo-d, 0), s.bound-d
+	for i := range s.next {
+		e := &s.next[i]
 		e.lo, e.hi = max(e.lo-d, 0), e.hi-d
 		if e.hi < 0 {
 			e.valid = false
@@ -424,10 +436,12 @@ func (s *lastByteCache) shift(d int) {
 	}
 }
 
-// invalidate forgets everything, for when the buffer's content is replaced.
-func (s *lastByteCache) invalidate() {
-	for i := range s.entries {
-		s.entries[i].valid = false
+// invalidate forgets what is known about the buffer, for when its content
+// is replaced.
+func (s *sepSet) invalidate() {
+	s.fast = false
+	for i := range s.next {
+		s.next[i].valid = false
 	}
 }
 
