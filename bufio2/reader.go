@@ -28,10 +28,10 @@ var ErrBufferFull = bufio.ErrBufferFull
 var ErrInvalidUnreadByte = errors.New("bufio2: invalid use of UnreadByte")
 
 var (
-	_ io.Reader     = (*Reader)(nil)
-	_ io.ByteReader = (*Reader)(nil)
+	_ io.Reader      = (*Reader)(nil)
+	_ io.ByteReader  = (*Reader)(nil)
 	_ io.ByteScanner = (*Reader)(nil)
-	_ io.WriterTo   = (*Reader)(nil)
+	_ io.WriterTo    = (*Reader)(nil)
 )
 
 // Reader is a buffered reader with a limit: asyncio's StreamReader over any
