@@ -1,0 +1,128 @@
+// Command tour runs streamkit end to end and prints what each part does.
+// It needs no arguments and no network.
+//
+//	go run ./examples/tour
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"strings"
+
+	"github.com/streamkit/streamkit/bufio2"
+	"github.com/streamkit/streamkit/errs"
+)
+
+func main() {
+	log.SetFlags(0)
+	log.SetPrefix("tour: ")
+	for _, step := range []struct {
+		title string
+		run   func(w io.Writer) error
+	}{
+		{"bufio2: lines with a limit", lines},
+		{"bufio2: the first of several separators", untilAny},
+		{"bufio2: recovering from a limit overrun", overrun},
+		{"bufio2: a hand-fed stream", feed},
+	} {
+		fmt.Printf("== %s\n", step.title)
+		if err := step.run(os.Stdout); err != nil {
+			log.Fatalf("%s: %v", step.title, err)
+		}
+		fmt.Println()
+	}
+	fmt.Println("tour complete")
+}
+
+// lines reads a line protocol with a 16-byte limit: the overlong line is
+// reported and skipped, and reading goes on with the next line.
+func lines(w io.Writer) error {
+	src := strings.NewReader("HELO client\nDATA this line is far too long for the limit\nQUIT\n")
+	r := bufio2.NewReaderLimit(src, 16)
+	for line, err := range r.Lines() {
+		var over *errs.LimitOverrunError
+		switch {
+		case errors.As(err, &over):
+			fmt.Fprintf(w, "skipped an overlong line (limit %d)\n", over.Limit)
+		case err != nil:
+			return err
+		default:
+			fmt.Fprintf(w, "line %q\n", line)
+		}
+	}
+	return nil
+}
+
+// untilAny splits records that end in "\n", "\r\n" or ";": the match that
+// ends first wins.
+func untilAny(w io.Writer) error {
+	r := bufio2.NewReader(strings.NewReader("a=1;b=2\r\nc=3\nd=4"))
+	seps := [][]byte{[]byte("\n"), []byte("\r\n"), []byte(";")}
+	for {
+		rec, err := r.ReadUntilAny(seps...)
+		var short *errs.IncompleteReadError
+		switch {
+		case err == io.EOF:
+			return nil
+		case errors.As(err, &short):
+			fmt.Fprintf(w, "unterminated tail %q\n", short.Partial)
+			return nil
+		case err != nil:
+			return err
+		}
+		fmt.Fprintf(w, "record %q\n", rec)
+	}
+}
+
+// overrun shows that ReadUntil leaves the data buffered when it overruns, so
+// that it can be read another way.
+func overrun(w io.Writer) error {
+	r := bufio2.NewReaderLimit(strings.NewReader("0123456789ABCDEF|rest|"), 8)
+	_, err := r.ReadUntil([]byte("|"))
+	var over *errs.LimitOverrunError
+	if !errors.As(err, &over) {
+		return fmt.Errorf("want a limit overrun, got %v", err)
+	}
+	fmt.Fprintf(w, "overrun: %v\n", err)
+	head, err := r.ReadExactly(over.Consumed)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "read the %d bytes instead: %q\n", len(head), head)
+	next, err := r.ReadUntil([]byte("|"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "and went on: %q\n", next)
+	return nil
+}
+
+// feed fills a Feed by hand, in chunks that split lines at odd places, and
+// shows asyncio's flow control: the producer is told to pause when more than
+// twice the reader's limit is waiting, and to resume once it drains to the
+// limit.
+func feed(w io.Writer) error {
+	f := bufio2.NewFeed()
+	r := bufio2.NewReaderLimit(f, 8)
+	f.SetFlowControl(r.Limit(),
+		func() { fmt.Fprintf(w, "producer told to pause\n") },
+		func() { fmt.Fprintf(w, "producer told to resume\n") })
+
+	for _, chunk := range []string{"HEL", "O\nQU", "IT\nPING 1\nPING 2\nPING 3\n"} {
+		fmt.Fprintf(w, "feed %q\n", chunk)
+		if _, err := f.Write([]byte(chunk)); err != nil {
+			return err
+		}
+	}
+	f.Close()
+	for line, err := range r.Lines() {
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "line %q\n", line)
+	}
+	return nil
+}
