@@ -40,6 +40,11 @@ func (b *Reader) ReadExactlySlice(n int) ([]byte, error) {
 	if n > b.limit {
 		return b.ReadExactly(n)
 	}
+	if b.skipping {
+		if err := b.skipLine(); err != nil {
+			return nil, err
+		}
+	}
 	if !b.ensure(n) {
 		if b.err != nil {
 			return nil, b.readErr()
@@ -72,6 +77,11 @@ func (b *Reader) eofError(want int) error {
 // is p[:n]. With nothing buffered, large reads go from the source straight
 // into p.
 func (b *Reader) ReadExactlyInto(p []byte) (n int, err error) {
+	if b.skipping {
+		if err := b.skipLine(); err != nil {
+			return 0, err
+		}
+	}
 	if len(p) <= b.w-b.r {
 		n = copy(p, b.buf[b.r:b.w])
 		b.r += n

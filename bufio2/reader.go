@@ -83,11 +83,16 @@ func (b *Reader) Limit() int { return b.limit }
 
 // Buffered returns the number of bytes that can be read without reading
 // from the source.
-func (b *Reader) Buffered() int { return b.w - b.r }
+func (b *Reader) Buffered() int {
+	if b.skipping {
+		b.skipBuffered()
+	}
+	return b.w - b.r
+}
 
 // AtEOF reports whether the source has ended and nothing is left buffered
 // (asyncio's at_eof). It never reads from the source.
-func (b *Reader) AtEOF() bool { return b.eof && b.r == b.w }
+func (b *Reader) AtEOF() bool { return b.eof && b.Buffered() == 0 }
 
 // Reset discards any buffered data and state and makes b read from rd. The
 // limit stays as it was.
@@ -185,6 +190,11 @@ func (b *Reader) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	if b.skipping {
+		if err := b.skipLine(); err != nil {
+			return 0, err
+		}
+	}
 	if b.r == b.w {
 		if b.eof {
 			return 0, io.EOF
@@ -237,6 +247,11 @@ func (b *Reader) readDirect(p []byte) (int, error) {
 
 // ReadByte reads and returns one byte, or io.EOF at the end of the stream.
 func (b *Reader) ReadByte() (byte, error) {
+	if b.skipping {
+		if err := b.skipLine(); err != nil {
+			return 0, err
+		}
+	}
 	for b.r == b.w {
 		if b.eof {
 			return 0, io.EOF
@@ -267,10 +282,13 @@ func (b *Reader) UnreadByte() error {
 			b.buf = make([]byte, minBufferSize)
 		}
 		b.w = 1
-		b.seps.invalidate()
 	}
 	b.buf[b.r] = byte(b.lastByte)
 	b.lastByte = -1
+	// After a Read straight into the caller's slice, the byte put back is
+	// not the one that was in the buffer: what ReadUntilAny knows of the
+	// buffer may no longer hold.
+	b.seps.invalidate()
 	return nil
 }
 
@@ -278,15 +296,22 @@ func (b *Reader) UnreadByte() error {
 // only until the next call on the Reader. If Peek returns fewer than n bytes,
 // it also returns an error: io.EOF if the stream ended with nothing buffered,
 // io.ErrUnexpectedEOF if it ended with fewer than n bytes, ErrBufferFull if n
-// is larger than the limit, or the source's error. Peek panics if n < 0.
+// is larger than the limit (whatever happens to be buffered, so that the
+// outcome does not depend on chunking; the bytes returned are then at most
+// n), or the source's error. Peek panics if n < 0.
 func (b *Reader) Peek(n int) ([]byte, error) {
 	if n < 0 {
 		panic("bufio2: Peek: negative count")
 	}
 	b.lastByte = -1
+	if b.skipping {
+		if err := b.skipLine(); err != nil {
+			return nil, err
+		}
+	}
 	if n > b.limit {
 		b.ensure(b.limit)
-		return b.buf[b.r:b.w], ErrBufferFull
+		return b.buf[b.r:min(b.w, b.r+n)], ErrBufferFull
 	}
 	if !b.ensure(n) {
 		return b.buf[b.r:b.w], b.shortErr()
@@ -316,6 +341,11 @@ func (b *Reader) Discard(n int) (discarded int, err error) {
 		panic("bufio2: Discard: negative count")
 	}
 	b.lastByte = -1
+	if b.skipping {
+		if err := b.skipLine(); err != nil {
+			return 0, err
+		}
+	}
 	for {
 		skip := min(b.w-b.r, n-discarded)
 		b.r += skip
@@ -341,6 +371,11 @@ func (b *Reader) Discard(n int) (discarded int, err error) {
 // io.WriterTo, WriteTo hands the rest over to it.
 func (b *Reader) WriteTo(w io.Writer) (n int64, err error) {
 	b.lastByte = -1
+	if b.skipping {
+		if err := b.skipLine(); err != nil {
+			return 0, err
+		}
+	}
 	flush := func() error {
 		for b.r < b.w {
 			m, err := w.Write(b.buf[b.r:b.w])

@@ -45,6 +45,11 @@ func (b *Reader) ReadUntilSlice(sep []byte) ([]byte, error) {
 	if len(sep) == 0 {
 		panic("bufio2: ReadUntil: empty separator")
 	}
+	if b.skipping {
+		if err := b.skipLine(); err != nil {
+			return nil, err
+		}
+	}
 	end, err := b.untilOne(sep)
 	return b.untilResult(end, err)
 }
@@ -72,6 +77,11 @@ func (b *Reader) ReadUntilAny(seps ...[]byte) ([]byte, error) {
 // slice points into the Reader's buffer and is valid only until the next call
 // on the Reader.
 func (b *Reader) ReadUntilAnySlice(seps ...[]byte) ([]byte, error) {
+	if b.skipping {
+		if err := b.skipLine(); err != nil {
+			return nil, err
+		}
+	}
 	end, err := b.untilAny(seps)
 	return b.untilResult(end, err)
 }
@@ -103,7 +113,7 @@ func (b *Reader) untilResult(end int, err error) ([]byte, error) {
 // reading on as needed in O(limit) memory, so that the next call starts at
 // the next line whatever the chunking. (asyncio discards only what happens
 // to be buffered.) If the source fails while the line is being discarded, the
-// error also wraps the source's error, and the next ReadLine goes on
+// error also wraps the source's error, and the next read of any kind goes on
 // discarding before it reads.
 func (b *Reader) ReadLine() ([]byte, error) {
 	line, err := b.ReadLineSlice()
@@ -147,16 +157,12 @@ func (b *Reader) ReadLineSlice() ([]byte, error) {
 }
 
 // skipLine discards data through the next '\n' or to the end of the stream,
-// without growing the buffer. It returns the source's error if that stops
-// it, and then leaves b.skipping set so that the next ReadLine resumes.
+// without growing the buffer: the rest of a line that ReadLine found too
+// long. It returns the source's error if that stops it, and then leaves
+// b.skipping set, so that the next read of any kind finishes the job before
+// it reads: whatever the interruptions, the line is gone.
 func (b *Reader) skipLine() error {
-	for {
-		if i := bytes.IndexByte(b.buf[b.r:b.w], '\n'); i >= 0 {
-			b.r += i + 1
-			b.skipping = false
-			return nil
-		}
-		b.r = b.w
+	for !b.skipBuffered() {
 		if b.eof {
 			b.skipping = false
 			return nil
@@ -166,6 +172,19 @@ func (b *Reader) skipLine() error {
 		}
 		b.fill(b.limit)
 	}
+	return nil
+}
+
+// skipBuffered discards what is buffered of a line being skipped, without
+// reading, and reports whether the skip is done.
+func (b *Reader) skipBuffered() bool {
+	if i := bytes.IndexByte(b.buf[b.r:b.w], '\n'); i >= 0 {
+		b.r += i + 1
+		b.skipping = false
+		return true
+	}
+	b.r = b.w
+	return false
 }
 
 // untilOne finds the first occurrence of sep in the stream. On success it
