@@ -51,7 +51,13 @@ func (b *Reader) ReadUntilSlice(sep []byte) ([]byte, error) {
 		}
 	}
 	end, err := b.untilOne(sep)
-	return b.untilResult(end, err)
+	if err != nil {
+		return nil, b.untilError(err)
+	}
+	line := b.buf[b.r:end]
+	b.r = end
+	b.lastByte = int(line[len(line)-1])
+	return line, nil
 }
 
 // ReadUntilAny reads until the first match of any of seps and returns the
@@ -95,13 +101,18 @@ func (b *Reader) untilResult(end int, err error) ([]byte, error) {
 		b.lastByte = int(line[len(line)-1])
 		return line, nil
 	}
+	return nil, b.untilError(err)
+}
+
+// untilError turns a failed separator search into ReadUntil's error.
+func (b *Reader) untilError(err error) error {
 	if err == errPartial {
 		partial := clone(b.buf[b.r:b.w])
 		b.r = b.w
 		b.lastByte = -1
-		return nil, &errs.IncompleteReadError{Partial: partial, Expected: -1}
+		return &errs.IncompleteReadError{Partial: partial, Expected: -1}
 	}
-	return nil, err
+	return err
 }
 
 // ReadLine reads one line, up to and including its '\n' (asyncio's
