@@ -125,7 +125,7 @@ func (b *Reader) ReadExactlyInto(p []byte) (n int, err error) {
 			}
 			continue
 		}
-		b.fill(len(p) - n)
+		b.fill(len(p)-n, b.limit)
 		m := copy(p[n:], b.buf[b.r:b.w])
 		b.r += m
 		n += m

@@ -112,13 +112,13 @@ func (b *Reader) readErr() error {
 	return err
 }
 
-// fill reads once from the source into the buffer, after making room for up
-// to want buffered bytes. The caller ensures that fewer than want bytes are
-// buffered and that neither eof nor err is set. fill returns how far the
-// buffered data moved towards the start of the buffer, so that a caller
-// holding positions can adjust them.
-func (b *Reader) fill(want int) (shift int) {
-	shift = b.makeRoom(want)
+// fill reads once from the source into the buffer, after making room for
+// need buffered bytes (see makeRoom). The caller ensures that fewer than
+// need bytes are buffered and that neither eof nor err is set. fill returns
+// how far the buffered data moved towards the start of the buffer, so that
+// a caller holding positions can adjust them.
+func (b *Reader) fill(need, most int) (shift int) {
+	shift = b.makeRoom(need, most)
 	for i := 0; i < maxEmptyReads; i++ {
 		n, err := b.rd.Read(b.buf[b.w:])
 		if n < 0 || n > len(b.buf)-b.w {
@@ -141,16 +141,18 @@ func (b *Reader) fill(want int) (shift int) {
 	return shift
 }
 
-// makeRoom moves the buffered data to the start of the buffer and, when no
-// free space is left, grows the buffer by doubling, up to want bytes. It
+// makeRoom moves the buffered data to the start of the buffer and, if the
+// buffer cannot hold need bytes, grows it: by doubling, up to most, but at
+// least to need. Doubling keeps a read that needs "one byte more" each time
+// linear; most keeps the buffer within the limit (plus the separator). It
 // returns how far the data moved.
-func (b *Reader) makeRoom(want int) (shift int) {
-	if b.buf == nil || b.r == b.w && len(b.buf) > b.limit+minBufferSize {
+func (b *Reader) makeRoom(need, most int) (shift int) {
+	if b.r == b.w && (b.buf == nil || len(b.buf) > b.limit+minBufferSize) {
 		// No buffer yet, or an empty one that unread made larger than reads
 		// need: start small again.
 		b.seps.invalidate()
-		b.buf = make([]byte, minBufferSize)
 		shift, b.r, b.w = b.r, 0, 0
+		b.buf = make([]byte, max(minBufferSize, need))
 		return shift
 	}
 	shift = b.r
@@ -160,8 +162,8 @@ func (b *Reader) makeRoom(want int) (shift int) {
 		b.r = 0
 		b.seps.shift(shift)
 	}
-	if b.w == len(b.buf) {
-		buf := make([]byte, max(min(2*len(b.buf), want), b.w+1))
+	if need > len(b.buf) {
+		buf := make([]byte, max(need, min(2*len(b.buf), most)))
 		copy(buf, b.buf[:b.w])
 		b.buf = buf
 	}
@@ -175,7 +177,7 @@ func (b *Reader) ensure(n int) bool {
 		if b.eof || b.err != nil {
 			return false
 		}
-		b.fill(n)
+		b.fill(n, max(n, b.limit))
 	}
 	return true
 }
@@ -209,7 +211,7 @@ func (b *Reader) Read(p []byte) (int, error) {
 			}
 			return n, err
 		}
-		b.fill(b.limit)
+		b.fill(1, b.limit)
 		if b.r == b.w {
 			if b.eof {
 				return 0, io.EOF
@@ -259,7 +261,7 @@ func (b *Reader) ReadByte() (byte, error) {
 		if b.err != nil {
 			return 0, b.readErr()
 		}
-		b.fill(b.limit)
+		b.fill(1, b.limit)
 	}
 	c := b.buf[b.r]
 	b.r++
@@ -362,7 +364,7 @@ func (b *Reader) Discard(n int) (discarded int, err error) {
 		if b.err != nil {
 			return discarded, b.readErr()
 		}
-		b.fill(b.limit)
+		b.fill(1, b.limit)
 	}
 }
 
@@ -411,7 +413,7 @@ func (b *Reader) WriteTo(w io.Writer) (n int64, err error) {
 		return n, err
 	}
 	for {
-		b.fill(b.limit)
+		b.fill(1, b.limit)
 		if err := flush(); err != nil {
 			return n, err
 		}

@@ -181,7 +181,7 @@ func (b *Reader) skipLine() error {
 		if b.err != nil {
 			return b.readErr()
 		}
-		b.fill(b.limit)
+		b.fill(1, b.limit)
 	}
 	return nil
 }
@@ -229,7 +229,7 @@ func (b *Reader) untilOne(sep []byte) (end int, err error) {
 		if err := b.notFound(n); err != nil {
 			return 0, err
 		}
-		pos -= b.fill(b.limit + n)
+		pos -= b.fill(b.w-b.r+1, b.limit+n)
 	}
 }
 
@@ -285,7 +285,7 @@ func (b *Reader) untilAny(seps [][]byte) (end int, err error) {
 		if err := b.notFound(set.maxLen); err != nil {
 			return 0, err
 		}
-		pos -= b.fill(b.limit + set.maxLen)
+		pos -= b.fill(b.w-b.r+1, b.limit+set.maxLen)
 	}
 }
 
