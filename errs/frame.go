@@ -1,0 +1,61 @@
+package errs
+
+import (
+	"fmt"
+	"strings"
+)
+
+// FrameTooLargeError reports a frame over a codec's maximum size (package
+// frame). The decoder returns it as soon as the frame's header declares a
+// size over the maximum, or, for a codec that ends frames with a separator,
+// as soon as more than the maximum has been seen without one: before the
+// frame is buffered or any memory of its size is allocated. An encoder
+// returns it for a payload it will not encode because it is too large.
+type FrameTooLargeError struct {
+	// Size is the frame's size: the payload size its header declares, or,
+	// when AtLeast is set, a lower bound (Max+1).
+	Size int64
+	// Max is the maximum that Size exceeds.
+	Max int
+	// AtLeast reports that the frame's end has not been seen (a separator
+	// codec): its size is only known to be at least Size.
+	AtLeast bool
+	// Offset is where the frame starts: in the data passed to a codec's
+	// Split, or in the stream for a frame.Reader.
+	Offset int64
+	// Skip is how many bytes the whole frame takes from Offset, header and
+	// trailer included, when the header declares it; 0 when unknown. A
+	// reader discards Skip bytes to resume at the next frame.
+	Skip int64
+}
+
+func (e *FrameTooLargeError) Error() string {
+	var b strings.Builder
+	b.WriteString("frame too large: ")
+	if e.AtLeast {
+		fmt.Fprintf(&b, "at least %d bytes", e.Size)
+	} else {
+		fmt.Fprintf(&b, "%d bytes", e.Size)
+	}
+	fmt.Fprintf(&b, ", max is %d", e.Max)
+	if e.Offset != 0 {
+		fmt.Fprintf(&b, " (frame at offset %d)", e.Offset)
+	}
+	return b.String()
+}
+
+// MalformedFrameError reports a frame whose header or trailer breaks its
+// codec's format: a netstring length that is not a decimal number or that
+// is not followed by ':', a netstring without its ',', an octet count
+// without its space, a varint longer than 10 bytes, and the like.
+type MalformedFrameError struct {
+	// Offset is the position of the offending byte: in the data passed to
+	// a codec's Split, or in the stream for a frame.Reader.
+	Offset int64
+	// Reason says what is wrong, without the offset.
+	Reason string
+}
+
+func (e *MalformedFrameError) Error() string {
+	return fmt.Sprintf("malformed frame at offset %d: %s", e.Offset, e.Reason)
+}

@@ -1,0 +1,45 @@
+// Package frame cuts byte streams into frames and writes frames to byte
+// streams: line protocols (SMTP, Redis inline commands, JSON lines),
+// length-prefixed binary protocols (Kafka, Postgres, protobuf-delimited
+// streams), netstrings and syslog over TCP.
+//
+// A [Codec] is one framing, decode and encode. Its decoder is shaped
+// exactly like [bufio.SplitFunc], so every codec works in a bufio.Scanner,
+// and every bufio.SplitFunc works as a decoder through [SplitFunc]. Codecs
+// are pure: no I/O, no goroutines, no state; a codec is a small config
+// struct whose zero value works and whose fields say "if zero, X is used".
+// The catalogue:
+//
+//	Lines           "hello\n" or "hello\r\n"          payload without the line ending
+//	Delimited       "a\x00" with any of several separators (earliest end wins)
+//	Fixed           exactly Size bytes
+//	LengthPrefixed  00 00 00 05 "hello"               1/2/3/4/8-byte length, either byte order,
+//	                                                  offset, adjustment, header kept or stripped
+//	Uvarint         05 "hello"                        protobuf-style varint length
+//	Netstring       "5:hello,"
+//	OctetCounting   "5 hello"                         RFC 6587 syslog over TCP
+//
+// A [Reader] decodes frames from an io.Reader, on a [bufio2.Reader]: one
+// driver loop serves every codec. [Reader.Next] returns each payload
+// without a copy (valid until the next call), [Reader.ReadFrame] a copy,
+// and [Reader.All] an iterator. A [Writer] encodes frames into a buffer
+// and batches them into few writes.
+//
+// # Limits and bad input
+//
+// Every codec has a maximum frame size: [DefaultMaxDelimited] (64 KiB) for
+// the separator codecs, [DefaultMaxFrame] (8 MiB) for those whose header
+// declares a length, Size for Fixed. A frame that declares a larger size,
+// or grows past the maximum without its separator, fails at once with
+// *errs.FrameTooLargeError, which says the size and the maximum, before
+// the frame is buffered or memory of its size allocated: a lying length
+// prefix costs nothing. A header that breaks the format (a netstring
+// without its ':', a non-digit length, a varint over 10 bytes) fails with
+// *errs.MalformedFrameError at the offending byte's offset. After an
+// oversized frame a Reader stops, or, with [SkipOversized], skips the frame
+// and goes on with the next, in O(max frame) memory.
+//
+// Decoding does not depend on how the stream is chunked: the same bytes
+// give the same frames and the same errors at the same frame, whether they
+// arrive at once or one byte at a time.
+package frame

@@ -1,0 +1,195 @@
+package frame_test
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/streamkit/streamkit/errs"
+	"github.com/streamkit/streamkit/frame"
+)
+
+func Example() {
+	// A line protocol: each frame is a line, without its line ending.
+	r := frame.NewReader(strings.NewReader("HELO example.com\r\nMAIL FROM:<a@example.com>\r\nQUIT\r\n"), frame.Lines{})
+	for line, err := range r.All() {
+		if err != nil {
+			fmt.Println("error:", err)
+			return
+		}
+		fmt.Printf("%q\n", line)
+	}
+	// Output:
+	// "HELO example.com"
+	// "MAIL FROM:<a@example.com>"
+	// "QUIT"
+}
+
+func ExampleWriter() {
+	var stream bytes.Buffer
+	w := frame.NewWriter(&stream, frame.LengthPrefixed{Size: 2})
+	for _, msg := range []string{"hello", "", "world"} {
+		if err := w.WriteFrame([]byte(msg)); err != nil {
+			fmt.Println(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Printf("% x\n", stream.Bytes())
+
+	r := frame.NewReader(&stream, frame.LengthPrefixed{Size: 2})
+	for p, err := range r.All() {
+		fmt.Printf("%q %v\n", p, err)
+	}
+	// Output:
+	// 00 05 68 65 6c 6c 6f 00 00 00 05 77 6f 72 6c 64
+	// "hello" <nil>
+	// "" <nil>
+	// "world" <nil>
+}
+
+func ExampleReader_Next() {
+	r := frame.NewReader(strings.NewReader("one\ntwo\nthree"), frame.Lines{})
+	var kept [][]byte
+	for {
+		p, err := r.Next()
+		if err != nil {
+			fmt.Println(err) // io.EOF at the end
+			break
+		}
+		// p is valid until the next call: copy what you keep.
+		kept = append(kept, bytes.Clone(p))
+	}
+	fmt.Printf("%q\n", kept)
+	// Output:
+	// EOF
+	// ["one" "two" "three"]
+}
+
+func ExampleReader_SetOversized() {
+	// The second frame declares 1000 bytes, over Max.
+	stream := "\x00\x02hi" + "\x03\xe8" + strings.Repeat("x", 1000) + "\x00\x03bye"
+	r := frame.NewReader(strings.NewReader(stream), frame.LengthPrefixed{Size: 2, Max: 100})
+	r.SetOversized(frame.SkipOversized)
+	for p, err := range r.All() {
+		var tl *errs.FrameTooLargeError
+		if errors.As(err, &tl) {
+			fmt.Printf("skipped a frame of %d bytes at offset %d (max %d)\n", tl.Size, tl.Offset, tl.Max)
+			continue
+		}
+		fmt.Printf("%q\n", p)
+	}
+	// Output:
+	// "hi"
+	// skipped a frame of 1000 bytes at offset 4 (max 100)
+	// "bye"
+}
+
+func ExampleLengthPrefixed_netty() {
+	// Netty's LengthFieldBasedFrameDecoder example: a one-byte header
+	// (HDR1), a 2-byte length that counts the whole frame, a one-byte
+	// header (HDR2), the content; HDR1 and the length are stripped.
+	c := frame.LengthPrefixed{Offset: 1, Size: 2, Adjust: -3, Strip: 3}
+	r := frame.NewReader(strings.NewReader("\xca\x00\x10\xfeHELLO, WORLD"), c)
+	p, err := r.Next()
+	fmt.Printf("%q %v\n", p, err)
+	// Output:
+	// "\xfeHELLO, WORLD" <nil>
+}
+
+func ExampleLengthPrefixed_keepHeader() {
+	// With the header kept, the payload is the whole frame; Append fills
+	// in the length field's place.
+	c := frame.LengthPrefixed{Size: 2, Strip: frame.KeepHeader}
+	enc, err := c.Append(nil, []byte("__HELLO, WORLD"))
+	fmt.Printf("%q %v\n", enc, err)
+	// Output:
+	// "\x00\fHELLO, WORLD" <nil>
+}
+
+func ExampleNetstring() {
+	r := frame.NewReader(strings.NewReader("12:hello world!,0:,05:oops,"), frame.Netstring{})
+	for p, err := range r.All() {
+		fmt.Printf("%q %v\n", p, err)
+	}
+	// Output:
+	// "hello world!" <nil>
+	// "" <nil>
+	// "" malformed frame at offset 20: netstring: length has a leading zero
+}
+
+func ExampleOctetCounting() {
+	enc, _ := frame.OctetCounting{}.Append(nil, []byte("<34>1 - - su - ID47 - failed"))
+	fmt.Printf("%q\n", enc)
+	// Output:
+	// "28 <34>1 - - su - ID47 - failed"
+}
+
+func ExampleUvarint() {
+	enc, _ := frame.Uvarint{}.Append(nil, bytes.Repeat([]byte{'x'}, 300))
+	fmt.Printf("% x\n", enc[:2]) // 300 as a varint
+	// Output:
+	// ac 02
+}
+
+func ExampleDelimited() {
+	c := frame.Delimited{Seps: [][]byte{[]byte("\r\n"), []byte("\x00")}}
+	r := frame.NewReader(strings.NewReader("PING\r\nPONG\x00tail"), c)
+	for p, err := range r.All() {
+		fmt.Printf("%q %v\n", p, err)
+	}
+	// Output:
+	// "PING" <nil>
+	// "PONG" <nil>
+	// "" incomplete read: stream ended after 4 bytes without a separator
+}
+
+func ExampleFixed() {
+	r := frame.NewReader(strings.NewReader("abcdefgh"), frame.Fixed{Size: 3})
+	for p, err := range r.All() {
+		fmt.Printf("%q %v\n", p, err)
+	}
+	// Output:
+	// "abc" <nil>
+	// "def" <nil>
+	// "" incomplete read: stream ended after 2 of 3 bytes
+}
+
+func ExampleSplitFunc() {
+	r := frame.NewReader(strings.NewReader("  the quick\tbrown\n fox "), frame.SplitFunc{Func: bufio.ScanWords})
+	for word, err := range r.All() {
+		fmt.Printf("%q %v\n", word, err)
+	}
+	// Output:
+	// "the" <nil>
+	// "quick" <nil>
+	// "brown" <nil>
+	// "fox" <nil>
+}
+
+func ExampleLines_scanner() {
+	// Every codec's Split works in a bufio.Scanner.
+	sc := bufio.NewScanner(strings.NewReader("3:abc,5:hello,"))
+	sc.Split(frame.Netstring{}.Split)
+	for sc.Scan() {
+		fmt.Printf("%q\n", sc.Text())
+	}
+	fmt.Println(sc.Err())
+	// Output:
+	// "abc"
+	// "hello"
+	// <nil>
+}
+
+func ExampleLines_tooLong() {
+	r := frame.NewReader(strings.NewReader("short\nmuch too long\n"), frame.Lines{Max: 5})
+	for p, err := range r.All() {
+		fmt.Printf("%q %v\n", p, err)
+	}
+	// Output:
+	// "short" <nil>
+	// "" frame too large: at least 6 bytes, max is 5 (frame at offset 6)
+}

@@ -1,0 +1,201 @@
+package frame_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"runtime"
+	"testing"
+	"testing/iotest"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/streamkit/streamkit/errs"
+	"github.com/streamkit/streamkit/frame"
+)
+
+// The fuzz targets, one per decoder, check on any input that decoding
+//   - never panics, and gives the same frames and errors one byte at a
+//     time as at once;
+//   - allocates no more than the maximum frame and a constant, even when
+//     the input, repeated, makes a stream far longer than that;
+//   - agrees with the round trip: the input cut into payloads, encoded
+//     with a Writer, decodes to those payloads; and the frames decoded
+//     from the input, encoded again, decode to themselves.
+// Their seed corpora are in testdata/fuzz.
+
+// fuzzMax maps a fuzzed number to a small maximum, so that the memory
+// bound means something.
+func fuzzMax(m uint16) int { return int(m)%1024 + 1 }
+
+func fuzzDecoder(t *testing.T, c frame.Limited, data []byte) {
+	// No panic, and chunk invariance.
+	want := wholeEvents(t, data, c, frame.StopOversized)
+	got := readAll(t, iotest.OneByteReader(bytes.NewReader(data)), c, frame.StopOversized)
+	if diff := cmp.Diff(want, got, eventOpts); diff != "" {
+		t.Fatalf("%#v on %q (-whole +one byte at a time):\n%s", c, data, diff)
+	}
+	skipping := readAll(t, iotest.HalfReader(bytes.NewReader(data)), c, frame.SkipOversized)
+	if diff := cmp.Diff(wholeEvents(t, data, c, frame.SkipOversized), skipping, eventOpts); diff != "" {
+		t.Fatalf("%#v on %q, skipping (-whole +half reads):\n%s", c, data, diff)
+	}
+
+	fuzzMemory(t, c, data)
+	fuzzRoundTrip(t, c, data, want)
+}
+
+// repeatReader is data repeated until n bytes have been read.
+type repeatReader struct {
+	data []byte
+	off  int
+	n    int
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	if r.n <= 0 || len(r.data) == 0 {
+		return 0, io.EOF
+	}
+	m := copy(p[:min(len(p), r.n)], r.data[r.off:])
+	r.off = (r.off + m) % len(r.data)
+	r.n -= m
+	return m, nil
+}
+
+const fuzzStream = 64 << 10
+
+func fuzzMemory(t *testing.T, c frame.Limited, data []byte) {
+	src := &repeatReader{data: data, n: fuzzStream}
+	r := frame.NewReader(src, c)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for {
+		if _, err := r.Next(); err != nil {
+			break
+		}
+	}
+	runtime.ReadMemStats(&after)
+	// The buffer starts at 4 KiB and at most doubles past the maximum;
+	// an error holds at most a frame.
+	bound := 16<<10 + 4*uint64(c.MaxFrame())
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > bound {
+		t.Fatalf("%#v on %q repeated to %d bytes: allocated %d bytes; want at most %d", c, data, fuzzStream, alloc, bound)
+	}
+}
+
+func fuzzRoundTrip(t *testing.T, c frame.Limited, data []byte, decoded []event) {
+	// The input cut into payloads at 0xfe bytes, as far as the codec can
+	// encode them.
+	var sent [][]byte
+	var out bytes.Buffer
+	w := frame.NewWriterSize(&out, c, 64)
+	for _, p := range bytes.Split(data, []byte{0xfe}) {
+		if f, ok := c.(frame.Fixed); ok && len(p) > f.Size {
+			p = p[:f.Size]
+		}
+		err := w.WriteFrame(p)
+		if err == nil {
+			sent = append(sent, p)
+			continue
+		}
+		var tl *errs.FrameTooLargeError
+		if !errors.Is(err, frame.ErrInvalidPayload) && !errors.As(err, &tl) {
+			t.Fatalf("WriteFrame(%q): %v", p, err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	r := frame.NewReader(bytes.NewReader(out.Bytes()), c)
+	for _, p := range sent {
+		got, err := r.Next()
+		if err != nil {
+			t.Fatalf("%#v: decoding the encoded %q: %v", c, p, err)
+		}
+		if !samePayload(c, p, got) {
+			t.Fatalf("%#v: %q came back as %q", c, p, got)
+		}
+	}
+	if _, err := r.Next(); err != io.EOF {
+		t.Fatalf("%#v: after the encoded frames: %v", c, err)
+	}
+
+	// The frames decoded from the input, encoded again, decode to
+	// themselves.
+	var frames [][]byte
+	out.Reset()
+	w = frame.NewWriter(&out, c)
+	for _, e := range decoded {
+		if e.Frame == "" && (e.TooLarge != nil || e.Malformed != nil || e.Incomplete != nil || e.Other != nil) {
+			break
+		}
+		if err := w.WriteFrame([]byte(e.Frame)); err != nil {
+			continue // not every frame decodes from an encoding (Lines' last line "a\r"...)
+		}
+		frames = append(frames, []byte(e.Frame))
+	}
+	w.Flush()
+	var want []event
+	for _, f := range frames {
+		want = append(want, frameEvent(string(f)))
+	}
+	if diff := cmp.Diff(want, wholeEvents(t, out.Bytes(), c, frame.StopOversized), eventOpts); diff != "" {
+		t.Fatalf("%#v: decoded frames re-encoded as %q (-want +got):\n%s", c, out.Bytes(), diff)
+	}
+}
+
+func FuzzLines(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte, max uint16, crlf bool) {
+		fuzzDecoder(t, frame.Lines{Max: fuzzMax(max), CRLF: crlf}, data)
+	})
+}
+
+func FuzzDelimited(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte, sepSpec []byte, max uint16) {
+		// Separators: sepSpec cut at 0xff bytes, empty ones dropped.
+		var ss [][]byte
+		for _, s := range bytes.Split(sepSpec, []byte{0xff}) {
+			if len(s) > 0 && len(s) <= 16 && len(ss) < 4 {
+				ss = append(ss, s)
+			}
+		}
+		fuzzDecoder(t, frame.Delimited{Seps: ss, Max: fuzzMax(max)}, data)
+	})
+}
+
+func FuzzFixed(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte, size uint8) {
+		fuzzDecoder(t, frame.Fixed{Size: int(size)%64 + 1}, data)
+	})
+}
+
+func FuzzLengthPrefixed(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte, size uint8, little bool, offset uint8, adjust int8, strip uint8, max uint16) {
+		c := frame.LengthPrefixed{
+			Size:         []int{0, 1, 2, 3, 4, 8}[size%6],
+			LittleEndian: little,
+			Offset:       int(offset % 8),
+			Adjust:       int(adjust),
+			Strip:        int(strip%16) - 1, // KeepHeader to 14
+			Max:          fuzzMax(max),
+		}
+		fuzzDecoder(t, c, data)
+	})
+}
+
+func FuzzUvarint(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte, max uint16) {
+		fuzzDecoder(t, frame.Uvarint{Max: fuzzMax(max)}, data)
+	})
+}
+
+func FuzzNetstring(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte, max uint16) {
+		fuzzDecoder(t, frame.Netstring{Max: fuzzMax(max)}, data)
+	})
+}
+
+func FuzzOctetCounting(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte, max uint16) {
+		fuzzDecoder(t, frame.OctetCounting{Max: fuzzMax(max)}, data)
+	})
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package netx_test
+
+const raceEnabled = false

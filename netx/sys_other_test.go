@@ -1,0 +1,15 @@
+//go:build !unix
+
+package netx_test
+
+import (
+	"testing"
+	"time"
+)
+
+func fullBacklog(t *testing.T) string {
+	t.Skip("needs a Unix socket API")
+	return ""
+}
+
+func cpuTime() time.Duration { return 0 }
