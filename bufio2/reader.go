@@ -11,7 +11,10 @@ import (
 const DefaultLimit = 64 << 10
 
 // minBufferSize is the size of the buffer a Reader takes when data first
-// arrives. The buffer grows from there only when a read needs more.
+// arrives. The buffer grows from there only when a read needs more. (A
+// larger buffer that grows while the source keeps filling it was measured
+// and rejected: in memory it loses the cache locality of the two copies,
+// 0.76x of bufio at 1 KiB frames against 0.98x.)
 const minBufferSize = 4096
 
 // maxEmptyReads is how many reads in a row may return (0, nil) before the

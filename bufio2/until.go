@@ -49,6 +49,17 @@ func (b *Reader) ReadUntilSlice(sep []byte) ([]byte, error) {
 		if err := b.skipLine(); err != nil {
 			return nil, err
 		}
+	} else if n := len(sep); n <= 2 && b.w-b.r >= n {
+		// The common case, without a call: a separator of one or two bytes
+		// ("\n", "\r\n") whose first candidate in the buffer matches,
+		// within the limit.
+		i := bytes.IndexByte(b.buf[b.r+n-1:b.w], sep[n-1])
+		if i >= 0 && i <= b.limit && (n == 1 || b.buf[b.r+i] == sep[0]) {
+			line := b.buf[b.r : b.r+i+n]
+			b.r += i + n
+			b.lastByte = int(sep[n-1])
+			return line, nil
+		}
 	}
 	end, err := b.untilOne(sep)
 	if err != nil {
@@ -87,21 +98,31 @@ func (b *Reader) ReadUntilAnySlice(seps ...[]byte) ([]byte, error) {
 		if err := b.skipLine(); err != nil {
 			return nil, err
 		}
+	} else if set := &b.seps; set.fast && set.describes(seps) {
+		// The common case, without a call: the byte that won the last
+		// search comes first again, and a separator ends there, within
+		// the limit.
+		if e := set.fastIndex(b.buf[:b.w], b.r+set.minLen-1); e >= 0 {
+			n := 1
+			if !set.one[set.win] {
+				n = set.match(seps, b.buf[b.r:e+1], set.win)
+			}
+			if n > 0 && e+1-n-b.r <= b.limit {
+				line := b.buf[b.r : e+1]
+				b.r = e + 1
+				b.lastByte = int(line[len(line)-1])
+				return line, nil
+			}
+		}
 	}
 	end, err := b.untilAny(seps)
-	return b.untilResult(end, err)
-}
-
-// untilResult turns the outcome of a separator search into ReadUntil's
-// result.
-func (b *Reader) untilResult(end int, err error) ([]byte, error) {
-	if err == nil {
-		line := b.buf[b.r:end]
-		b.r = end
-		b.lastByte = int(line[len(line)-1])
-		return line, nil
+	if err != nil {
+		return nil, b.untilError(err)
 	}
-	return nil, b.untilError(err)
+	line := b.buf[b.r:end]
+	b.r = end
+	b.lastByte = int(line[len(line)-1])
+	return line, nil
 }
 
 // untilError turns a failed separator search into ReadUntil's error.
@@ -142,6 +163,12 @@ func (b *Reader) ReadLineSlice() ([]byte, error) {
 		if err := b.skipLine(); err != nil {
 			return nil, err
 		}
+	} else if i := bytes.IndexByte(b.buf[b.r:b.w], '\n'); i >= 0 && i <= b.limit {
+		// The common case, without a call: a line that is buffered.
+		line := b.buf[b.r : b.r+i+1]
+		b.r += i + 1
+		b.lastByte = '\n'
+		return line, nil
 	}
 	end, err := b.untilOne(newline)
 	switch {
@@ -218,7 +245,7 @@ func (b *Reader) untilOne(sep []byte) (end int, err error) {
 			}
 			e := pos + i
 			start := e + 1 - n
-			if n == 1 || string(b.buf[start:e]) == string(head) {
+			if n == 1 || n == 2 && b.buf[start] == head[0] || n > 2 && string(b.buf[start:e]) == string(head) {
 				if start-b.r > b.limit {
 					return 0, b.overrun(start-b.r, true)
 				}
@@ -258,23 +285,12 @@ func (b *Reader) untilAny(seps [][]byte) (end int, err error) {
 	pos := b.r + set.minLen - 1
 	for {
 		for pos < b.w {
-			e := set.index(b.buf[:b.w], pos)
+			e, last := set.index(b.buf[:b.w], pos)
 			if e < 0 {
 				pos = b.w
 				break
 			}
-			// The shortest separator that ends at e, if any.
-			best := 0
-			for _, s := range seps {
-				n := len(s)
-				if s[n-1] != b.buf[e] || e+1-n < b.r || best != 0 && n >= best {
-					continue
-				}
-				if string(b.buf[e+1-n:e]) == string(s[:n-1]) {
-					best = n
-				}
-			}
-			if best > 0 {
+			if best := set.match(seps, b.buf[b.r:e+1], last); best > 0 {
 				if start := e + 1 - best; start-b.r > b.limit {
 					return 0, b.overrun(start-b.r, true)
 				}
@@ -335,9 +351,15 @@ type sepSet struct {
 	valid bool
 
 	minLen, maxLen int
-	lasts          []byte     // the distinct last bytes, at most maxLastBytes
-	table          *[256]bool // the last bytes, when there are more
-	next           [maxLastBytes]nextByte
+	lasts          []byte       // the distinct last bytes
+	table          *[256]uint16 // with more than maxLastBytes: 1 + index in lasts, or 0
+	// order lists the separators by last byte, in the order of lasts, and
+	// by length within each: those ending in lasts[i] are
+	// order[group[i]:group[i+1]], shortest first.
+	order []int
+	group []int
+	one   []bool // one[i]: lasts[i] alone is a separator, so it always matches
+	next  [maxLastBytes]nextByte
 
 	// The fast path: no last byte other than lasts[win] occurs in
 	// buf[boundLo:bound]. Valid if fast.
@@ -381,36 +403,50 @@ func (s *sepSet) build(seps [][]byte) {
 		}
 	}
 	if len(s.lasts) > maxLastBytes {
-		s.table = new([256]bool)
-		for _, c := range s.lasts {
-			s.table[c] = true
+		s.table = new([256]uint16)
+		for i, c := range s.lasts {
+			s.table[c] = uint16(i + 1)
 		}
+	}
+	// Group the separators by last byte, shortest first within a group.
+	s.order, s.group, s.one = s.order[:0], append(s.group[:0], 0), s.one[:0]
+	for _, c := range s.lasts {
+		start := len(s.order)
+		for k := range seps {
+			if s.ends[k] != c {
+				continue
+			}
+			s.order = append(s.order, k)
+			for j := len(s.order) - 1; j > start && s.lens[s.order[j]] < s.lens[s.order[j-1]]; j-- {
+				s.order[j], s.order[j-1] = s.order[j-1], s.order[j]
+			}
+		}
+		s.group = append(s.group, len(s.order))
+		s.one = append(s.one, s.lens[s.order[start]] == 1)
 	}
 	s.valid = true
 	s.invalidate()
 }
 
 // index returns the first position at or after from in buf whose byte is
-// the last byte of a separator, or -1.
-func (s *sepSet) index(buf []byte, from int) int {
+// the last byte of a separator, and that byte's index in lasts; or -1.
+func (s *sepSet) index(buf []byte, from int) (pos, last int) {
 	if s.table != nil {
 		for i := from; i < len(buf); i++ {
-			if s.table[buf[i]] {
-				return i
+			if j := s.table[buf[i]]; j != 0 {
+				return i, int(j) - 1
 			}
 		}
-		return -1
+		return -1, 0
 	}
 	if len(s.lasts) == 1 {
 		if i := bytes.IndexByte(buf[from:], s.lasts[0]); i >= 0 {
-			return from + i
+			return from + i, 0
 		}
-		return -1
+		return -1, 0
 	}
-	if s.fast && from >= s.boundLo && from < s.bound {
-		if i := bytes.IndexByte(buf[from:min(s.bound, len(buf))], s.lasts[s.win]); i >= 0 {
-			return from + i
-		}
+	if i := s.fastIndex(buf, from); i >= 0 {
+		return i, s.win
 	}
 	// Each byte is searched to the end of the buffer, not only up to the
 	// best so far: what is learned stays valid, so each byte is scanned
@@ -429,7 +465,35 @@ func (s *sepSet) index(buf []byte, from int) int {
 			s.bound = min(s.bound, s.next[i].hi)
 		}
 	}
-	return best
+	return best, win
+}
+
+// fastIndex is index's fast path: the first position at or after from of
+// the byte that won the last search, if no other last byte can come first;
+// else -1.
+func (s *sepSet) fastIndex(buf []byte, from int) int {
+	if s.fast && from >= s.boundLo && from < s.bound {
+		if i := bytes.IndexByte(buf[from:min(s.bound, len(buf))], s.lasts[s.win]); i >= 0 {
+			return from + i
+		}
+	}
+	return -1
+}
+
+// match returns the length of the shortest of seps that ends data, among
+// those that end in lasts[last], or 0 if none does.
+func (s *sepSet) match(seps [][]byte, data []byte, last int) int {
+	for _, k := range s.order[s.group[last]:s.group[last+1]] {
+		sep := seps[k]
+		n := len(sep)
+		if n > len(data) {
+			break // this one and the longer ones start before the data
+		}
+		if n == 1 || string(data[len(data)-n:len(data)-1]) == string(sep[:n-1]) {
+			return n
+		}
+	}
+	return 0
 }
 
 // index returns the first position of c in buf[from:], or -1, and records
@@ -456,8 +520,11 @@ func (e *nextByte) index(buf []byte, from int, c byte) int {
 // buffer, as the buffered data moved; what is known about data that is gone
 // is dropped.
 func (s *sepSet) shift(d int) {
+	if !s.valid {
+		return // never used: nothing to move
+	}
 	s.boundLo, s.bound = max(s.boundLo-d, 0), s.bound-d
-	for i := range s.next {
+	for i := range s.lasts[:min(len(s.lasts), len(s.next))] {
 		e := &s.next[i]
 		e.lo, e.hi = max(e.lo-d, 0), e.hi-d
 		if e.hi < 0 {

@@ -13,8 +13,10 @@ import (
 )
 
 // The benchmarks pair each frame measurement with its standard-library
-// baseline, run on the same data in the same binary: compare
-// <Benchmark>/frame with <Benchmark>/stdlib.
+// baseline, run on the same data in the same binary; the baseline is the
+// sibling named std=..., and `go run ./internal/benchratio` gives the ratios:
+//
+//	go test ./frame -run '^$' -bench . -count 10 | go run ./internal/benchratio
 
 // cycleReader returns data over and over, without end.
 type cycleReader struct {
@@ -57,7 +59,7 @@ func sizeName(size int) string {
 func BenchmarkLengthPrefixedNext(b *testing.B) {
 	for _, size := range []int{16, 1 << 10, 64 << 10} {
 		data := lengthPrefixedStream(size)
-		b.Run(sizeName(size)+"/frame", func(b *testing.B) {
+		b.Run(sizeName(size)+"/Next", func(b *testing.B) {
 			r := frame.NewReader(&cycleReader{data: data}, frame.LengthPrefixed{})
 			b.SetBytes(int64(size + 4))
 			b.ReportAllocs()
@@ -68,7 +70,7 @@ func BenchmarkLengthPrefixedNext(b *testing.B) {
 				}
 			}
 		})
-		b.Run(sizeName(size)+"/stdlib", func(b *testing.B) {
+		b.Run(sizeName(size)+"/std=ReadFull", func(b *testing.B) {
 			br := bufio.NewReader(&cycleReader{data: data})
 			var hdr [4]byte
 			buf := make([]byte, frame.DefaultMaxFrame)
@@ -111,7 +113,7 @@ func linesStream() (data []byte, lines int) {
 func BenchmarkLines(b *testing.B) {
 	data, lines := linesStream()
 	perLine := int64(len(data) / lines)
-	b.Run("frame", func(b *testing.B) {
+	b.Run("Next", func(b *testing.B) {
 		r := frame.NewReader(&cycleReader{data: data}, frame.Lines{})
 		b.SetBytes(perLine)
 		b.ReportAllocs()
@@ -121,7 +123,7 @@ func BenchmarkLines(b *testing.B) {
 			}
 		}
 	})
-	b.Run("stdlib", func(b *testing.B) {
+	b.Run("std=Scanner", func(b *testing.B) {
 		sc := bufio.NewScanner(&cycleReader{data: data})
 		b.SetBytes(perLine)
 		b.ReportAllocs()
@@ -138,7 +140,7 @@ func BenchmarkLines(b *testing.B) {
 // writes to a bufio.Writer.
 func BenchmarkWriterLengthPrefixed(b *testing.B) {
 	payload := bytes.Repeat([]byte{'p'}, 16)
-	b.Run("frame", func(b *testing.B) {
+	b.Run("WriteFrame", func(b *testing.B) {
 		w := frame.NewWriter(io.Discard, frame.LengthPrefixed{})
 		b.SetBytes(int64(len(payload) + 4))
 		b.ReportAllocs()
@@ -151,7 +153,7 @@ func BenchmarkWriterLengthPrefixed(b *testing.B) {
 			b.Fatal(err)
 		}
 	})
-	b.Run("stdlib", func(b *testing.B) {
+	b.Run("std=bufio.Writer", func(b *testing.B) {
 		w := bufio.NewWriter(io.Discard)
 		var hdr [4]byte
 		b.SetBytes(int64(len(payload) + 4))

@@ -36,17 +36,6 @@ const (
 // without consuming input, as in bufio.Scanner.
 const maxEmptyTokens = 100
 
-// minRead is how much room the Reader asks for when its buffer is full and
-// the codec does not say how long the frame is.
-const minRead = 4096
-
-// growTarget is the buffer size up to which a Reader grows its buffer,
-// within the maximum frame, while the source keeps filling it: a larger
-// buffer means fewer reads and fewer moves of partial frames. A source
-// that delivers less than a buffer at a time, such as a mostly idle
-// connection, never makes the buffer grow.
-const growTarget = 16 << 10
-
 // Reader reads the frames of a stream, decoded by a [Codec]. It builds on a
 // [bufio2.Reader] whose limit is the codec's maximum frame (plus one byte,
 // to see whether the stream goes on after a frame of the maximum size).
@@ -72,7 +61,7 @@ const growTarget = 16 << 10
 //
 // A Reader is not safe for concurrent use.
 type Reader struct {
-	src    gate
+	src    source
 	br     *bufio2.Reader
 	c      Codec
 	split  func(data []byte, atEOF bool) (advance int, token []byte, err error) // c.Split
@@ -82,7 +71,6 @@ type Reader struct {
 
 	win     []byte // buffered data not yet consumed
 	pending int    // bytes consumed from win but not yet discarded from br
-	bufLen  int    // the bufio2.Reader's buffer size, when known, else 0
 	base    int64  // position in the stream of the bufio2.Reader's next byte
 	eof     bool   // the source has ended: win is the rest of the stream
 
@@ -93,36 +81,24 @@ type Reader struct {
 	empties int // empty tokens in a row
 }
 
-// gate is the Reader's view of the source. When yield is set, it lets one
-// read with data through and then fails with errYield, so that a
-// bufio2.Reader.Peek for more than the data needs returns after one read:
-// bufio2 returns a source error once and keeps what it buffered.
-type gate struct {
-	r     io.Reader
-	yield bool
-	got   bool
-	eof   bool
+// source is the Reader's view of the stream: it notes when the stream
+// has ended, which bufio2 reports only once nothing is buffered.
+type source struct {
+	r   io.Reader
+	eof bool
 }
 
-var errYield = errors.New("frame: internal: yield")
+func (s *source) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err == io.EOF {
+		s.eof = true
+	}
+	return n, err
+}
 
 // errResyncStuck fails a Reader whose codec's Resync keeps more than a
 // frame's maximum without progress.
 var errResyncStuck = errors.New("frame: Resync keeps more than the maximum frame")
-
-func (g *gate) Read(p []byte) (int, error) {
-	if g.yield && g.got {
-		return 0, errYield
-	}
-	n, err := g.r.Read(p)
-	if n > 0 {
-		g.got = true
-	}
-	if err == io.EOF {
-		g.eof = true
-	}
-	return n, err
-}
 
 // NewReader returns a Reader of the frames that c decodes from rd.
 //
@@ -165,6 +141,32 @@ func (r *Reader) SetOversized(o Oversized) { r.policy = o }
 // a nil error, or a nil payload and an error: io.EOF at the end of the
 // stream.
 func (r *Reader) Next() ([]byte, error) {
+	// The common case, kept small: a whole frame is buffered.
+	if data := r.win; r.err == nil && r.skip == 0 && len(data) > 0 && len(data) <= r.max {
+		adv, tok, err := r.split(data, r.eof)
+		if err == nil && tok != nil && uint(adv-1) < uint(len(data)) {
+			// A token, and 0 < adv <= len(data).
+			r.win = data[adv:]
+			r.pending += adv
+			r.empties = 0
+			return tok, nil
+		}
+		return r.next(&splitResult{adv, tok, err})
+	}
+	return r.next(nil)
+}
+
+// splitResult is what the codec's Split returned for the current window.
+type splitResult struct {
+	adv int
+	tok []byte
+	err error
+}
+
+// next is Next's loop for everything but the common case. first, if not
+// nil, is what Split returned for the current window, so that the codec is
+// not asked twice about the same data.
+func (r *Reader) next(first *splitResult) ([]byte, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -188,13 +190,13 @@ func (r *Reader) Next() ([]byte, error) {
 			}
 			continue
 		}
-		adv, tok, err := r.split(data, atEOF)
-		if err == nil && tok != nil && 0 < adv && adv <= len(data) {
-			// The common case.
-			r.win = r.win[adv:]
-			r.pending += adv
-			r.empties = 0
-			return tok, nil
+		var adv int
+		var tok []byte
+		var err error
+		if first != nil {
+			adv, tok, err, first = first.adv, first.tok, first.err, nil
+		} else {
+			adv, tok, err = r.split(data, atEOF)
 		}
 		if err != nil {
 			if err == bufio.ErrFinalToken {
@@ -329,9 +331,10 @@ func (r *Reader) refresh() {
 }
 
 // more reads more of the stream into the window. need is how many bytes
-// the frame at the start of the window takes, if the codec knows, else 0.
-// It returns nil once the window has grown or the stream has ended, or the
-// source's error.
+// the frame at the start of the window takes, if the codec knows, else 0:
+// then one more read is enough (bufio2 grows its buffer by doubling when it
+// is full, and while the source keeps filling it). It returns nil once the
+// window has grown or the stream has ended, or the source's error.
 func (r *Reader) more(need int) error {
 	if err := r.srcErr; err != nil {
 		r.srcErr = nil
@@ -339,35 +342,10 @@ func (r *Reader) more(need int) error {
 	}
 	r.sync()
 	have := len(r.win)
-	want, gated := need, false
-	if want <= have {
-		// The frame's length is unknown: read once, and grow the buffer
-		// only if it is full.
-		want, gated = have+1, true
-		if cap(r.win) == have {
-			want = max(2*have, minRead)
-		}
-	}
-	if r.bufLen > 0 && r.bufLen < growTarget && r.bufLen < r.max {
-		// The source filled the buffer last time: ask for twice as much,
-		// so that the buffer grows if it fills it again, for fewer reads
-		// and fewer moves of partial frames.
-		want, gated = max(want, 2*r.bufLen), true
-	}
-	want = min(want, r.max+1)
-	r.src.yield, r.src.got = gated, false
-	_, err := r.br.Peek(want)
-	r.src.yield = false
+	_, err := r.br.Peek(min(max(need, have+1), r.max+1))
 	r.refresh()
-	// The read put the buffered data at the start of the buffer, so the
-	// window's capacity is the buffer's size. It is worth growing while
-	// the source fills it.
-	r.bufLen = 0
-	if len(r.win) == cap(r.win) {
-		r.bufLen = cap(r.win)
-	}
 	switch {
-	case err == nil, err == errYield, r.eof:
+	case err == nil, r.eof:
 		return nil
 	case len(r.win) > have:
 		r.srcErr = err // return the frames read so far first
