@@ -8,8 +8,10 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,7 +23,7 @@ import (
 // The benchmarks compare netx with hand-written standard-library code in
 // the same run (BASELINES.md); compare the ratios, not the absolute figures:
 //
-//	go test ./netx -run '^$' -bench . -count 5
+//	go test ./netx -run '^$' -bench 'PipelinedEcho|PingPong|LargeEcho' -count 5 | go run ./internal/benchratio
 //
 // Each op is one message echoed: b.SetBytes gives MB/s, msgs/s counts
 // messages per second, and cpu-ns/op is the CPU time (both ends, all
@@ -195,7 +197,7 @@ func measure(b *testing.B) (stop func()) {
 func BenchmarkPipelinedEcho(b *testing.B) {
 	for _, network := range []string{"tcp", "unix"} {
 		for _, conns := range []int{1, 64} {
-			b.Run(fmt.Sprintf("%s/conns=%d/std", network, conns), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/conns=%d/std=bufio", network, conns), func(b *testing.B) {
 				s := startStdServer(b, network, stdEchoBuffered)
 				benchPipelinedStd(b, network, s.l.Addr().String(), conns)
 			})
@@ -293,10 +295,56 @@ func benchPipelinedNetx(b *testing.B, network, addr string, conns int) {
 	stop()
 }
 
+// BenchmarkVsAsyncio: the pipelined echo of BenchmarkPipelinedEcho, with
+// the same bufio client, against CPython 3.13's asyncio start_server
+// (readline, write, drain: testdata/asyncio_server.py) and against a netx
+// server. Skipped when CPython 3.13 is not installed.
+func BenchmarkVsAsyncio(b *testing.B) {
+	for _, conns := range []int{1, 64} {
+		b.Run(fmt.Sprintf("tcp/conns=%d/std=asyncio", conns), func(b *testing.B) {
+			addr := startAsyncioServer(b)
+			benchPipelinedStd(b, "tcp", addr, conns)
+		})
+		b.Run(fmt.Sprintf("tcp/conns=%d/netx", conns), func(b *testing.B) {
+			s := startNetxServer(b, "tcp", netxEcho)
+			benchPipelinedStd(b, "tcp", s.Addr().String(), conns)
+		})
+	}
+}
+
+// startAsyncioServer runs testdata/asyncio_server.py until the benchmark
+// ends and returns its address.
+func startAsyncioServer(b *testing.B) string {
+	python := python313(b)
+	cmd := exec.Command(python, filepath.Join("testdata", "asyncio_server.py"))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		stdin.Close() // the server stops when its stdin ends
+		io.Copy(io.Discard, stdout)
+		cmd.Wait()
+	})
+	port, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		b.Fatalf("no port from the asyncio server: %v", err)
+	}
+	return "127.0.0.1:" + strings.TrimSpace(port)
+}
+
 // BenchmarkPingPong: one connection, one 64-byte line in flight.
 func BenchmarkPingPong(b *testing.B) {
 	for _, network := range []string{"tcp", "unix"} {
-		b.Run(network+"/std", func(b *testing.B) {
+		b.Run(network+"/std=conn.Write", func(b *testing.B) {
 			s := startStdServer(b, network, stdEchoDirect)
 			c, err := net.Dial(network, s.l.Addr().String())
 			if err != nil {
@@ -346,7 +394,7 @@ const bigMsg = 64 << 10
 // writing from one goroutine and reading in another.
 func BenchmarkLargeEcho(b *testing.B) {
 	for _, network := range []string{"tcp", "unix"} {
-		b.Run(network+"/std", func(b *testing.B) {
+		b.Run(network+"/std=conn.Write", func(b *testing.B) {
 			s := startStdServer(b, network, func(c net.Conn) {
 				buf := make([]byte, bigMsg)
 				for {

@@ -20,7 +20,7 @@ import (
 
 // python313 returns the path of CPython 3.13 installed by pyenv, or skips
 // the test when it is not there.
-func python313(t *testing.T) string {
+func python313(t testing.TB) string {
 	t.Helper()
 	var roots []string
 	if out, err := exec.Command("pyenv", "root").Output(); err == nil {
