@@ -49,15 +49,22 @@ func (b *Reader) ReadUntilSlice(sep []byte) ([]byte, error) {
 		if err := b.skipLine(); err != nil {
 			return nil, err
 		}
-	} else if n := len(sep); n <= 2 && b.w-b.r >= n {
-		// The common case, without a call: a separator of one or two bytes
-		// ("\n", "\r\n") whose first candidate in the buffer matches,
-		// within the limit.
-		i := bytes.IndexByte(b.buf[b.r+n-1:b.w], sep[n-1])
-		if i >= 0 && i <= b.limit && (n == 1 || b.buf[b.r+i] == sep[0]) {
-			line := b.buf[b.r : b.r+i+n]
-			b.r += i + n
-			b.lastByte = int(sep[n-1])
+	} else if len(sep) == 1 {
+		// The common cases, without a call: a separator of one byte
+		// ("\n") or two ("\r\n") whose first candidate in the buffer
+		// matches, within the limit.
+		if i := bytes.IndexByte(b.buf[b.r:b.w], sep[0]); i >= 0 && i <= b.limit {
+			line := b.buf[b.r : b.r+i+1]
+			b.r += i + 1
+			b.lastByte = int(sep[0])
+			return line, nil
+		}
+	} else if len(sep) == 2 && b.w-b.r >= 2 {
+		i := bytes.IndexByte(b.buf[b.r+1:b.w], sep[1])
+		if i >= 0 && i <= b.limit && b.buf[b.r+i] == sep[0] {
+			line := b.buf[b.r : b.r+i+2]
+			b.r += i + 2
+			b.lastByte = int(sep[1])
 			return line, nil
 		}
 	}
