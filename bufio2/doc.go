@@ -22,6 +22,14 @@
 // chunked: it overruns exactly when asyncio's reader, given the whole stream at
 // once, overruns.
 //
+// # Idle readers
+//
+// Buffers are shared through pools. When a Reader's source is a
+// [LazySource] — a netx connection, or a [Feed] — the Reader gives its buffer
+// back whenever it has to wait for data, and takes a 4 KiB one when data
+// arrives: ten thousand idle connections hold no read buffers at all, even if
+// each once read a line that filled 64 KiB.
+//
 // # Errors
 //
 //   - io.EOF: the stream ended cleanly, with nothing buffered. It is never

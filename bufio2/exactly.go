@@ -143,7 +143,7 @@ func (b *Reader) unread(p []byte) {
 		return
 	}
 	if len(b.buf) < len(p) {
-		b.buf = make([]byte, len(p))
+		b.setBuf(takeBuf(len(p)))
 	}
 	b.r, b.w = 0, copy(b.buf, p)
 	b.seps.invalidate()

@@ -7,13 +7,14 @@ import (
 )
 
 // maxIdleFeedBuffer is the largest buffer a drained Feed keeps for reuse.
-const maxIdleFeedBuffer = 64 << 10
+const maxIdleFeedBuffer = 4 << 10
 
 // ErrFeedClosed is returned by [Feed.Write] after the Feed was closed.
 var ErrFeedClosed = errors.New("bufio2: write to closed Feed")
 
 var (
 	_ io.ReadWriteCloser = (*Feed)(nil)
+	_ LazySource         = (*Feed)(nil)
 )
 
 // Feed is an io.Reader that a producer fills by hand: asyncio's
@@ -113,12 +114,43 @@ func (f *Feed) Read(p []byte) (int, error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := f.waitLocked(); err != nil {
+		return 0, err
+	}
+	return f.takeLocked(p), nil
+}
+
+// ReadLazy is Read for a [Reader] on top of the Feed ([LazySource]): when
+// there is nothing to read it gives the Reader's buffer back before it
+// waits, and takes one only once there is data to copy, so that a Reader
+// waiting on an empty Feed holds no buffer.
+func (f *Feed) ReadLazy(get func() []byte, release func()) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.off == len(f.buf) && !f.closed {
+		release()
+	}
+	if err := f.waitLocked(); err != nil {
+		return 0, err
+	}
+	return f.takeLocked(get()), nil
+}
+
+// waitLocked waits until there is data to read, and returns nil, or the
+// Feed is closed and drained, and returns io.EOF or the producer's error.
+func (f *Feed) waitLocked() error {
 	for f.off == len(f.buf) && !f.closed {
 		f.ready.Wait()
 	}
 	if f.off == len(f.buf) {
-		return 0, f.err
+		return f.err
 	}
+	return nil
+}
+
+// takeLocked moves buffered data into p, which must not be empty, and
+// resumes the producer if the buffer drained far enough.
+func (f *Feed) takeLocked(p []byte) int {
 	n := copy(p, f.buf[f.off:])
 	f.off += n
 	if f.off == len(f.buf) {
@@ -131,7 +163,7 @@ func (f *Feed) Read(p []byte) (int, error) {
 		f.paused = false
 		f.resume()
 	}
-	return n, nil
+	return n
 }
 
 // Buffered returns the number of bytes written and not yet read.

@@ -173,6 +173,11 @@ var goldenChunkings = []goldenChunking{
 	{"random/1-16", goldenRandom(2, 16)},
 	{"random/1-700", goldenRandom(3, 700)},
 	{"random/1-5000", goldenRandom(4, 5000)},
+	// A LazySource (see lazy_test.go) that now and then releases the
+	// Reader's buffer and waits, as a netx connection does.
+	{"lazy/random/1-64", func(d []byte, ci int) io.Reader {
+		return &lazySource{r: goldenRandom(5, 64)(d, ci), rng: rand.New(rand.NewPCG(6, uint64(ci)))}
+	}},
 }
 
 // goldenRandom returns a chunking that hands out pieces of 1 to max bytes,

@@ -46,7 +46,10 @@ var (
 // and grows only as a read needs it, never past the limit plus the longest
 // separator plus one read's worth, so a stream of any size costs O(limit)
 // memory. [Reader.ReadExactly] may ask for more than the limit: the bytes go
-// straight into the result.
+// straight into the result. Buffers come from, and go back to, pools shared
+// by all Readers; a Reader over a [LazySource] (a netx connection, a [Feed])
+// gives its buffer back whenever it waits for data, so an idle Reader holds
+// none.
 //
 // Once the source returns io.EOF, the Reader treats the stream as ended and
 // does not read from it again (asyncio's feed_eof). Any other error from the
@@ -57,8 +60,10 @@ var (
 // A Reader is not safe for concurrent use.
 type Reader struct {
 	rd    io.Reader
-	buf   []byte
-	r, w  int // buf[r:w] is buffered, unread data
+	lazy  LazySource // rd, if it is one
+	buf   []byte     // *bufp, or nil
+	bufp  *[]byte    // the buffer as the pools hold it (pool.go)
+	r, w  int        // buf[r:w] is buffered, unread data
 	limit int
 	eof   bool  // the source returned io.EOF
 	err   error // an error from the source, not yet returned
@@ -67,6 +72,9 @@ type Reader struct {
 	skipping bool // ReadLine is discarding the rest of an overlong line
 
 	seps sepSet // ReadUntilAny's separators and what it knows of the buffer; see until.go
+
+	get     func() []byte // b.getLazy and b.releaseLazy, for ReadLazy
+	release func()
 }
 
 // NewReader returns a Reader over rd with [DefaultLimit].
@@ -78,7 +86,10 @@ func NewReaderLimit(rd io.Reader, limit int) *Reader {
 	if limit <= 0 {
 		panic("bufio2: NewReaderLimit: limit must be positive")
 	}
-	return &Reader{rd: rd, limit: limit, lastByte: -1}
+	b := &Reader{limit: limit, lastByte: -1}
+	b.get, b.release = b.getLazy, b.releaseLazy
+	b.Reset(rd)
+	return b
 }
 
 // Limit returns the Reader's limit.
@@ -101,7 +112,8 @@ func (b *Reader) AtEOF() bool { return b.eof && b.Buffered() == 0 }
 // limit stays as it was.
 func (b *Reader) Reset(rd io.Reader) {
 	b.rd = rd
-	b.r, b.w = 0, 0
+	b.lazy, _ = rd.(LazySource)
+	b.dropBuf()
 	b.eof, b.err = false, nil
 	b.lastByte = -1
 	b.skipping = false
@@ -121,6 +133,9 @@ func (b *Reader) readErr() error {
 // how far the buffered data moved towards the start of the buffer, so that
 // a caller holding positions can adjust them.
 func (b *Reader) fill(need, most int) (shift int) {
+	if b.r == b.w && b.lazy != nil {
+		return b.fillLazy()
+	}
 	shift = b.makeRoom(need, most)
 	for i := 0; i < maxEmptyReads; i++ {
 		n, err := b.rd.Read(b.buf[b.w:])
@@ -153,9 +168,8 @@ func (b *Reader) makeRoom(need, most int) (shift int) {
 	if b.r == b.w && (b.buf == nil || len(b.buf) > b.limit+minBufferSize) {
 		// No buffer yet, or an empty one that unread made larger than reads
 		// need: start small again.
-		b.seps.invalidate()
-		shift, b.r, b.w = b.r, 0, 0
-		b.buf = make([]byte, max(minBufferSize, need))
+		shift = b.dropBuf()
+		b.setBuf(takeBuf(max(minBufferSize, min(need, most))))
 		return shift
 	}
 	shift = b.r
@@ -166,9 +180,9 @@ func (b *Reader) makeRoom(need, most int) (shift int) {
 		b.seps.shift(shift)
 	}
 	if need > len(b.buf) {
-		buf := make([]byte, max(need, min(2*len(b.buf), most)))
-		copy(buf, b.buf[:b.w])
-		b.buf = buf
+		p := takeBuf(max(need, min(2*len(b.buf), most)))
+		copy(*p, b.buf[:b.w])
+		b.setBuf(p)
 	}
 	return shift
 }
@@ -284,7 +298,7 @@ func (b *Reader) UnreadByte() error {
 	} else {
 		// Nothing is buffered and the byte came from a direct Read.
 		if b.buf == nil {
-			b.buf = make([]byte, minBufferSize)
+			b.setBuf(takeBuf(minBufferSize))
 		}
 		b.w = 1
 	}

@@ -1,0 +1,131 @@
+package bufio2
+
+import (
+	"io"
+	"math/bits"
+	"sync"
+)
+
+// A LazySource is a source that can wait for data without holding a buffer
+// to read into, such as a socket that can be polled for readability (netx's
+// connections are LazySources).
+//
+// When a [Reader]'s buffer is empty and it must read, it calls ReadLazy
+// instead of Read. get returns the buffer to read into: the Reader's own if
+// it has one, else a small one from a pool shared by all Readers. release
+// gives the Reader's buffer back to that pool. ReadLazy must call release
+// before it waits for data (if it called get before and found nothing to
+// read, as a non-blocking read that would block does, it must not use that
+// buffer again), and call get again once data can be read; it reads as Read
+// would and returns the count, which refers to the buffer that get returned
+// last. It must not keep a buffer after ReadLazy returns. So a Reader that
+// waits on an idle connection holds no buffer at all, while a busy one reads
+// straight into the buffer it has.
+type LazySource interface {
+	io.Reader
+	ReadLazy(get func() []byte, release func()) (n int, err error)
+}
+
+// Buffers are shared through pools by size class: minBufferSize << c for c
+// < numClasses, from 4 KiB to 1 MiB. A buffer of any other size (a limit
+// plus a separator, say) is allocated and left to the garbage collector.
+const numClasses = 9
+
+var bufPools [numClasses]sync.Pool
+
+// class returns the pool class of a buffer of size bytes, or -1.
+func class(size int) int {
+	if size < minBufferSize || size&(size-1) != 0 {
+		return -1
+	}
+	c := bits.TrailingZeros(uint(size)) - bits.TrailingZeros(minBufferSize)
+	if c >= numClasses {
+		return -1
+	}
+	return c
+}
+
+// takeBuf returns a buffer of size bytes, from its pool when there is one.
+// The buffer may hold another Reader's old data.
+func takeBuf(size int) *[]byte {
+	if c := class(size); c >= 0 {
+		if p, _ := bufPools[c].Get().(*[]byte); p != nil {
+			return p
+		}
+	}
+	p := make([]byte, size)
+	return &p
+}
+
+// giveBuf returns a buffer to its pool, if it has one.
+func giveBuf(p *[]byte) {
+	if c := class(len(*p)); c >= 0 {
+		bufPools[c].Put(p)
+	}
+}
+
+// setBuf makes p the Reader's buffer, giving the old one back.
+func (b *Reader) setBuf(p *[]byte) {
+	if b.bufp != nil {
+		giveBuf(b.bufp)
+	}
+	b.bufp = p
+	b.buf = nil
+	if p != nil {
+		b.buf = *p
+	}
+}
+
+// dropBuf gives the buffer back; it must hold no data.
+func (b *Reader) dropBuf() (shift int) {
+	shift = b.r
+	b.r, b.w = 0, 0
+	b.seps.invalidate()
+	b.setBuf(nil)
+	return shift
+}
+
+// getLazy and releaseLazy are the get and release of ReadLazy. get hands
+// out the Reader's own (empty) buffer if it has one, so that a source with
+// data ready reads into it with no pool traffic; release, called when the
+// source is about to wait, gives it back, and the next get takes a small
+// one.
+func (b *Reader) getLazy() []byte {
+	if b.bufp == nil {
+		b.setBuf(takeBuf(minBufferSize))
+	}
+	return b.buf
+}
+
+func (b *Reader) releaseLazy() { b.setBuf(nil) }
+
+// fillLazy is fill for an empty buffer and a LazySource: the source holds
+// no buffer while it waits.
+func (b *Reader) fillLazy() (shift int) {
+	shift = b.r
+	b.r, b.w = 0, 0
+	b.seps.shift(shift)
+	if len(b.buf) > b.limit+minBufferSize {
+		b.setBuf(nil) // made large by unread: start small again
+	}
+	for i := 0; i < maxEmptyReads; i++ {
+		n, err := b.lazy.ReadLazy(b.get, b.release)
+		if n < 0 || n > len(b.buf) {
+			panic("bufio2: source returned an invalid count from ReadLazy")
+		}
+		b.w = n
+		if err != nil {
+			if err == io.EOF {
+				b.eof = true
+			} else {
+				b.err = err
+			}
+			return shift
+		}
+		if n > 0 {
+			return shift
+		}
+	}
+	b.err = io.ErrNoProgress
+	return shift
+}
