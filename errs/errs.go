@@ -1,14 +1,3 @@
-// Package errs holds the error types shared by the streamkit packages.
-//
-// They are asyncio's stream exceptions, shaped as Go error types that carry
-// their data (like [net/http.MaxBytesError]) and are matched with
-// [errors.As]:
-//
-//	var over *errs.LimitOverrunError
-//	if errors.As(err, &over) { ... over.Consumed ... }
-//
-// An [IncompleteReadError] also matches io.ErrUnexpectedEOF with [errors.Is].
-// A clean end of stream is never one of these: it is io.EOF itself.
 package errs
 
 import (
