@@ -1,21 +1,23 @@
 // Package streamkit is Python's asyncio Streams for Go, as an
 // io.Reader-composable codec toolkit. This package holds no code; it is the
-// tutorial. The code is in its packages:
+// tutorial, and its examples run as tests. The code is in its packages:
 //
-//	bufio2    a buffered reader with asyncio's limit and errors (StreamReader)
-//	errs      the shared error types (IncompleteReadError, LimitOverrunError)
+//	bufio2   a buffered reader with asyncio's limit and errors (StreamReader), and Feed
+//	frame    codecs for framed protocols, and a frame Reader and Writer
+//	netx     dial and serve TCP, Unix and TLS as reader/writer pairs (open_connection, start_server)
+//	errs     the shared error types
 //
 // # Reading a line protocol
 //
 // Put a [bufio2.Reader] on any io.Reader. Its limit (64 KiB unless you say
 // otherwise) bounds how long a line may be, and with it the memory a hostile
-// peer can make you spend:
+// peer can make you spend. An overlong line is reported and skipped:
 //
 //	r := bufio2.NewReaderLimit(conn, 1024)
 //	for line, err := range r.Lines() {
 //		var over *errs.LimitOverrunError
 //		if errors.As(err, &over) {
-//			continue // the overlong line was skipped; the next one follows
+//			continue // the overlong line is gone; the next one follows
 //		}
 //		if err != nil {
 //			return err
@@ -24,33 +26,75 @@
 //	}
 //
 // ReadUntil reads up to any separator, ReadUntilAny up to the first of
-// several ("\n" or "\r\n": the match that ends first wins), and each has a
-// zero-copy form (ReadUntilSlice, ...) whose result is valid until the next
-// call.
+// several ("\n" or "\r\n": the match that ends first wins), ReadExactly an
+// exact count (which may exceed the limit), and each has a zero-copy form
+// (ReadUntilSlice, ...) whose result is valid until the next call.
 //
 // # Reading a length-prefixed protocol
 //
-// ReadExactly reads a count that may exceed the limit, straight into its
-// result; ReadExactlyInto reads into your buffer:
+// The [frame] codecs cut a stream into frames. A length-prefixed protocol
+// with a 4-byte big-endian length and frames of at most 1 MiB:
 //
-//	var hdr [4]byte
-//	if _, err := r.ReadExactlyInto(hdr[:]); err != nil {
-//		return err // io.EOF at a clean end; *errs.IncompleteReadError mid-header
+//	codec := frame.LengthPrefixed{Max: 1 << 20}
+//	for payload, err := range frame.NewReader(conn, codec).All() {
+//		if err != nil {
+//			return err // *errs.FrameTooLargeError for a lying prefix, before anything is allocated
+//		}
+//		handle(payload) // valid until the next frame: bytes.Clone it to keep it
 //	}
-//	n := binary.BigEndian.Uint32(hdr[:])
-//	if n > maxFrame {
-//		return fmt.Errorf("frame of %d bytes, max %d", n, maxFrame)
+//
+// and to write, frame.NewWriter(conn, codec): WriteFrame batches small frames,
+// Flush sends them. Lines, Delimited, Fixed, Uvarint, Netstring and
+// OctetCounting work the same way, and each codec's Split is a
+// bufio.SplitFunc, so it also drives a bufio.Scanner.
+//
+// # Serving
+//
+// [netx.Listen] is asyncio's start_server: each connection gets its own
+// goroutine running the handler, with the connection's reader and writer.
+// Bytes written go out promptly, without Drain; replies to requests that
+// arrived together go out in one system call.
+//
+//	srv, err := netx.Listen(ctx, "tcp", ":8888", func(ctx context.Context, r *bufio2.Reader, w *netx.Writer) {
+//		for line, err := range r.Lines() {
+//			if err != nil {
+//				return
+//			}
+//			w.Write(line) // echo
+//		}
+//	})
+//	...
+//	srv.Shutdown(ctx) // stop accepting, let handlers finish; abort the rest when ctx ends
+//
+// A handler that streams a lot calls w.Drain(ctx) now and then, as in
+// asyncio, and a Write above the high-water mark waits by itself. Handlers
+// that should wind down early in a graceful shutdown watch srv.Closing().
+//
+// # Dialing
+//
+// [netx.Dial] is asyncio's open_connection; a [netx.Dialer] sets the limit,
+// TLS, and the rest of net.Dialer's options:
+//
+//	r, w, err := netx.Dial(ctx, "tcp", "example.com:8888")
+//	if err != nil {
+//		return err
 //	}
-//	payload, err := r.ReadExactly(int(n))
+//	defer w.Close() // sends what was written, then closes
+//	w.Write([]byte("Hello World!\n"))
+//	reply, err := r.ReadLine()
+//
+// "unix" dials a Unix socket; [netx.Wrap] adopts a connection you already
+// have.
 //
 // # Errors
 //
 // A clean end of stream is io.EOF, never wrapped. A stream that ends part way
-// through a read gives *[errs.IncompleteReadError] with the partial data
-// (it also matches io.ErrUnexpectedEOF). A separator not found within the
-// limit gives *[errs.LimitOverrunError], and the data stays buffered so it can
-// be read another way. Whether a read overruns never depends on how the
-// stream was chunked.
+// through a read gives *[errs.IncompleteReadError] with the partial data (it
+// also matches io.ErrUnexpectedEOF). A separator not found within the limit
+// gives *[errs.LimitOverrunError], and the data stays buffered so it can be
+// read another way. A frame over its codec's maximum is
+// *[errs.FrameTooLargeError], a malformed header *[errs.MalformedFrameError]
+// with its offset. None of these depends on how the stream was chunked.
 //
 // # Feeding a reader by hand
 //
