@@ -1,5 +1,10 @@
-// Command tour runs streamkit end to end and prints what each part does.
-// It needs no arguments and no network.
+// Command tour runs streamkit end to end and prints what each part does:
+// bufio2 on its own, then the seed's four examples (the echo pair, over TCP
+// and over a Unix socket, the HTTP headers client against an HTTP and an
+// HTTPS server of its own, wait-for-data), and a length-prefixed
+// request/response protocol with frame over netx. It needs no arguments
+// and no network beyond loopback, and its output is the same at every run
+// (ports and temporary paths are written <port> and $TMPDIR).
 //
 //	go run ./examples/tour
 package main
@@ -27,6 +32,11 @@ func main() {
 		{"bufio2: the first of several separators", untilAny},
 		{"bufio2: recovering from a limit overrun", overrun},
 		{"bufio2: a hand-fed stream", feed},
+		{"echo-server and echo-client (the seed's echo pair) on a loopback TCP port", echoTCP},
+		{"http-headers: HEAD over HTTP/1.0, then over TLS, against servers in this process", httpHeaders},
+		{"wait-for-data: a socket that already exists, adopted", waitForData},
+		{"the echo pair over a Unix socket", echoUnix},
+		{"frame over netx: a length-prefixed request/response protocol", framed},
 	} {
 		fmt.Printf("== %s\n", step.title)
 		if err := step.run(os.Stdout); err != nil {
