@@ -620,6 +620,12 @@ func dialNetxEcho(b *testing.B, network string) (*bufio2.Reader, *netx.Writer) {
 // each, and reports both throughputs, the median of the slices' ratios
 // netx/std and the ratio of CPU time std/netx.
 func interleave(b *testing.B, n int, std, nx func(n int)) {
+	interleaveAs(b, n, "std", std, "netx", nx)
+}
+
+// interleaveAs is interleave with the names of the two sides in the
+// metrics: base and name stand for "std" and "netx".
+func interleaveAs(b *testing.B, n int, base string, std func(n int), name string, nx func(n int)) {
 	std(n) // warm up
 	nx(n)
 	var tStd, tNetx, cStd, cNetx time.Duration
@@ -646,11 +652,78 @@ func interleave(b *testing.B, n int, std, nx func(n int)) {
 	}
 	slices.Sort(ratios)
 	msgs := float64(n * b.N)
-	b.ReportMetric(msgs/tStd.Seconds(), "std-msgs/s")
-	b.ReportMetric(msgs/tNetx.Seconds(), "netx-msgs/s")
-	b.ReportMetric(ratios[len(ratios)/2], "netx/std")
+	b.ReportMetric(msgs/tStd.Seconds(), base+"-msgs/s")
+	b.ReportMetric(msgs/tNetx.Seconds(), name+"-msgs/s")
+	b.ReportMetric(ratios[len(ratios)/2], name+"/"+base)
 	if cNetx > 0 {
-		b.ReportMetric(float64(cStd)/float64(cNetx), "cpu-std/netx")
+		b.ReportMetric(float64(cStd)/float64(cNetx), "cpu-"+base+"/"+name)
 	}
 	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkLazyReads compares, in the same run, pairs that read through
+// the connection's Read holding the Reader's buffer while they wait
+// ("plain", netx.SetPlainReads) with pairs that wait holding no buffer
+// ("lazy", the default on TCP and Unix): the price of reading through
+// syscall.RawConn and of taking a buffer from the pool after each wait.
+// Both ends of each connection read the same way. LargeLines echoes 60 KiB
+// lines, one in flight: after each wait a lazy Reader starts again from a
+// small buffer.
+//
+//	go test ./netx -run '^$' -bench LazyReads -benchtime=60x -count 3
+func BenchmarkLazyReads(b *testing.B) {
+	large := append(bytes.Repeat([]byte("y"), 60<<10-1), '\n')
+	for _, network := range []string{"tcp", "unix"} {
+		pair := func(b *testing.B, plain bool) (*bufio2.Reader, *netx.Writer) {
+			defer netx.SetPlainReads(plain)()
+			r, w := dialNetxEcho(b, network)
+			// The server makes its pair when it accepts: wait for it.
+			w.Write([]byte("hello\n"))
+			if _, err := r.ReadLine(); err != nil {
+				b.Fatal(err)
+			}
+			return r, w
+		}
+		pingPong := func(r *bufio2.Reader, w *netx.Writer, line []byte) func(n int) {
+			return func(n int) {
+				for range n {
+					w.Write(line)
+					if _, err := r.ReadLineSlice(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		}
+		pipelined := func(r *bufio2.Reader, w *netx.Writer) func(n int) {
+			line := benchPayload()
+			return func(n int) {
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					for range n {
+						w.Write(line)
+					}
+				}()
+				for range n {
+					r.ReadLineSlice()
+				}
+				<-done
+			}
+		}
+		b.Run(network+"/PingPong", func(b *testing.B) {
+			pr, pw := pair(b, true)
+			lr, lw := pair(b, false)
+			interleaveAs(b, 300, "plain", pingPong(pr, pw, benchPayload()), "lazy", pingPong(lr, lw, benchPayload()))
+		})
+		b.Run(network+"/Pipelined", func(b *testing.B) {
+			pr, pw := pair(b, true)
+			lr, lw := pair(b, false)
+			interleaveAs(b, 20000, "plain", pipelined(pr, pw), "lazy", pipelined(lr, lw))
+		})
+		b.Run(network+"/LargeLines", func(b *testing.B) {
+			pr, pw := pair(b, true)
+			lr, lw := pair(b, false)
+			interleaveAs(b, 100, "plain", pingPong(pr, pw, large), "lazy", pingPong(lr, lw, large))
+		})
+	}
 }

@@ -10,3 +10,13 @@ func SetSweepInterval(d time.Duration) (restore func()) {
 	old := sweepEvery.Swap(int64(d))
 	return func() { sweepEvery.Store(old) }
 }
+
+// SetPlainReads makes the pairs made from now on read through the
+// connection's Read, holding the Reader's buffer while they wait, as
+// before reads were lazy (on), or lazily where the connection allows it
+// (off, the default). It returns a function that restores the old value.
+// For benchmarks and tests only.
+func SetPlainReads(on bool) (restore func()) {
+	old := plainReads.Swap(on)
+	return func() { plainReads.Store(old) }
+}

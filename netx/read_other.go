@@ -1,0 +1,15 @@
+//go:build !unix
+
+package netx
+
+import (
+	"net"
+	"syscall"
+)
+
+// lazyRawConn returns nil: reading without a buffer while waiting is
+// implemented on Unix systems only; elsewhere every connection is read
+// through connReader.
+func lazyRawConn(net.Conn) syscall.RawConn { return nil }
+
+func (l *lazyReader) readFD(uintptr) bool { panic("netx: readFD without a raw connection") }
