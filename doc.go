@@ -6,6 +6,7 @@
 //	frame    codecs for framed protocols, and a frame Reader and Writer
 //	netx     dial and serve TCP, Unix and TLS as reader/writer pairs (open_connection, start_server)
 //	errs     the shared error types
+//	fuzz     readers that chunk input and inject faults, to fuzz your own parsers
 //
 // # Reading a line protocol
 //
@@ -101,4 +102,26 @@
 // When data arrives by other means (callbacks, a message queue), write it to a
 // [bufio2.Feed] and read it through a Reader; the Feed tells the producer when
 // to pause and resume, as asyncio's StreamReader does its transport.
+//
+// # Fuzzing your own parser
+//
+// A parser that passes its tests on a bytes.Reader can still fail on a
+// connection, which delivers a message in pieces: a length prefix split over
+// two reads, a "\r\n" cut between its bytes, io.EOF with the last data, a
+// timeout mid-frame. The [fuzz] package makes those happen on purpose. Given
+// ParseRecords(io.Reader) ([]Record, error), a fuzz target that checks it
+// never panics and gives the same result however the input is chunked, in
+// pieces the fuzzer chooses too:
+//
+//	func FuzzParseRecords(f *testing.F) {
+//		f.Add([]byte("a=1\nb=2\n"), []byte{1, 2, 0}) // input, chunking plan
+//		f.Fuzz(func(t *testing.T, data, plan []byte) {
+//			fuzz.Checker[[]Record]{Plan: plan}.Check(t, data, ParseRecords)
+//		})
+//	}
+//
+// go test -fuzz FuzzParseRecords runs it. [fuzz.CheckChunking] does the same
+// check in an ordinary test, [fuzz.Fault] injects an error at an exact
+// offset, and package fuzz/fuzzrapid generates chunkings for rapid
+// properties.
 package streamkit
