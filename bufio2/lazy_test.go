@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/streamkit/streamkit/bufio2"
 )
 
@@ -280,5 +281,80 @@ func waitAllBlocked(t *testing.T, n int) {
 			return
 		}
 		runtime.Gosched()
+	}
+}
+
+// messageSource is a LazySource that delivers messages one at a time, as a
+// socket whose peer sends a message only after the previous one was read:
+// before each message it waits (releases the Reader's buffer), and it
+// records the size of the buffer get returns after each wait and how many
+// reads each message took.
+type messageSource struct {
+	msgs  [][]byte
+	cur   []byte // what is left of the message being delivered
+	got   []int  // the size get returned after each wait
+	reads []int  // the reads (Read or ReadLazy) each message took
+}
+
+func (s *messageSource) Read(p []byte) (int, error) {
+	if len(s.cur) == 0 {
+		return 0, errors.New("messageSource: Read with nothing ready (the Reader should call ReadLazy)")
+	}
+	n := copy(p, s.cur)
+	s.cur = s.cur[n:]
+	s.reads[len(s.reads)-1]++
+	return n, nil
+}
+
+func (s *messageSource) ReadLazy(get func() []byte, release func()) (int, error) {
+	if len(s.cur) == 0 {
+		if len(s.msgs) == 0 {
+			return 0, io.EOF
+		}
+		get() // "would block"
+		release()
+		s.cur, s.msgs = s.msgs[0], s.msgs[1:]
+		p := get()
+		s.got = append(s.got, len(p))
+		s.reads = append(s.reads, 0)
+		return s.Read(p)
+	}
+	return s.Read(get())
+}
+
+// TestLazySourceBufferFollowsMessageSize: after a wait, a Reader takes a
+// buffer the size its last messages needed, so that a 60 KiB message is
+// read in one read rather than into a 4 KiB buffer grown again after every
+// wait; when the messages become small, the size it takes halves at each
+// wait, back to 4 KiB.
+func TestLazySourceBufferFollowsMessageSize(t *testing.T) {
+	large := append(bytes.Repeat([]byte("L"), 60<<10-1), '\n')
+	src := &messageSource{}
+	for range 3 {
+		src.msgs = append(src.msgs, large)
+	}
+	for range 6 {
+		src.msgs = append(src.msgs, []byte("small\n"))
+	}
+	r := bufio2.NewReader(src)
+	for i := range 9 {
+		if _, err := r.ReadLineSlice(); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+	}
+	if _, err := r.ReadLineSlice(); err != io.EOF {
+		t.Fatalf("after the messages: %v, want io.EOF", err)
+	}
+	wantGot := []int{4 << 10, 64 << 10, 64 << 10, 64 << 10, 32 << 10, 16 << 10, 8 << 10, 4 << 10, 4 << 10}
+	if diff := cmp.Diff(wantGot, src.got); diff != "" {
+		t.Errorf("buffer sizes after each wait (-want +got):\n%s", diff)
+	}
+	if src.reads[0] < 2 {
+		t.Errorf("the first large message took %d reads; want several (the buffer grows from 4 KiB)", src.reads[0])
+	}
+	for i := 1; i < 3; i++ {
+		if src.reads[i] != 1 {
+			t.Errorf("large message %d took %d reads, want 1", i, src.reads[i])
+		}
 	}
 }

@@ -88,16 +88,40 @@ func (b *Reader) dropBuf() (shift int) {
 // getLazy and releaseLazy are the get and release of ReadLazy. get hands
 // out the Reader's own (empty) buffer if it has one, so that a source with
 // data ready reads into it with no pool traffic; release, called when the
-// source is about to wait, gives it back, and the next get takes a small
-// one.
+// source is about to wait, gives it back, and the next get takes one of
+// lazySize bytes from the pool.
 func (b *Reader) getLazy() []byte {
 	if b.bufp == nil {
-		b.setBuf(takeBuf(minBufferSize))
+		b.setBuf(takeBuf(max(b.lazySize, minBufferSize)))
+		b.peak = 0
 	}
 	return b.buf
 }
 
-func (b *Reader) releaseLazy() { b.setBuf(nil) }
+func (b *Reader) releaseLazy() {
+	if b.bufp != nil && b.peak > 0 {
+		b.lazySize = nextLazySize(len(b.buf), b.peak)
+	}
+	b.setBuf(nil)
+}
+
+// nextLazySize returns the size of the buffer a Reader over a LazySource
+// takes after a wait, given the size of the buffer it gives back and the
+// most bytes that buffer held: the same size (rounded down to a pool class)
+// if the data used more than a quarter of it, else half, down to the
+// smallest. So a connection that receives 60 KiB messages reads each one
+// into a buffer that holds it, in one read, rather than growing a small
+// buffer again after every wait, while one whose messages shrink gives the
+// large buffer up over a few waits. The buffer is the pool's again while
+// the Reader waits, whatever its size: an idle Reader holds none.
+func nextLazySize(size, peak int) int {
+	c := max(minBufferSize, 1<<(bits.Len(uint(size))-1))
+	c = min(c, minBufferSize<<(numClasses-1))
+	if peak > c/4 {
+		return c
+	}
+	return max(minBufferSize, c/2)
+}
 
 // fillLazy is fill for an empty buffer and a LazySource: the source holds
 // no buffer while it waits.
@@ -114,6 +138,7 @@ func (b *Reader) fillLazy() (shift int) {
 			panic("bufio2: source returned an invalid count from ReadLazy")
 		}
 		b.w = n
+		b.peak = max(b.peak, n)
 		if err != nil {
 			if err == io.EOF {
 				b.eof = true

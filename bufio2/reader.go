@@ -75,6 +75,10 @@ type Reader struct {
 
 	get     func() []byte // b.getLazy and b.releaseLazy, for ReadLazy
 	release func()
+
+	// Over a LazySource: the size of the buffer to take after a wait, and
+	// the most bytes the buffer has held since it was taken (pool.go).
+	lazySize, peak int
 }
 
 // NewReader returns a Reader over rd with [DefaultLimit].
@@ -118,6 +122,7 @@ func (b *Reader) Reset(rd io.Reader) {
 	b.lastByte = -1
 	b.skipping = false
 	b.seps.invalidate()
+	b.lazySize, b.peak = 0, 0
 }
 
 // readErr returns the pending error from the source and clears it.
@@ -143,6 +148,7 @@ func (b *Reader) fill(need, most int) (shift int) {
 			panic("bufio2: source returned an invalid count from Read")
 		}
 		b.w += n
+		b.peak = max(b.peak, b.w)
 		if err != nil {
 			if err == io.EOF {
 				b.eof = true
