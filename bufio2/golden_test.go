@@ -33,11 +33,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/streamkit/streamkit/internal/testenv"
 	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -440,7 +440,7 @@ func TestGoldenReproducible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs CPython; skipped with -short")
 	}
-	py := goldenPython(t)
+	py := testenv.Python(t, "3.13.0")
 	want, err := os.ReadFile(goldenFile)
 	if err != nil {
 		t.Fatal(err)
@@ -471,30 +471,4 @@ func TestGoldenReproducible(t *testing.T) {
 				goldenFile, goldenScript, i+1, len(wl), len(gl), w, g, py, "bufio2/"+goldenScript, "bufio2/"+goldenFile)
 		}
 	}
-}
-
-// goldenPython returns the path of CPython 3.13.0 under pyenv, or skips the
-// test. The pyenv root is `pyenv root`, else $PYENV_ROOT, else ~/.pyenv.
-func goldenPython(t *testing.T) string {
-	t.Helper()
-	var roots []string
-	if pyenv, err := exec.LookPath("pyenv"); err == nil {
-		if out, err := exec.Command(pyenv, "root").Output(); err == nil {
-			roots = append(roots, strings.TrimSpace(string(out)))
-		}
-	}
-	if root := os.Getenv("PYENV_ROOT"); root != "" {
-		roots = append(roots, root)
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		roots = append(roots, filepath.Join(home, ".pyenv"))
-	}
-	for _, root := range roots {
-		py := filepath.Join(root, "versions", "3.13.0", "bin", "python3")
-		if fi, err := os.Stat(py); err == nil && !fi.IsDir() {
-			return py
-		}
-	}
-	t.Skipf("CPython 3.13.0 not found under the pyenv root (tried %q)", roots)
-	return ""
 }

@@ -123,34 +123,15 @@ func nextLazySize(size, peak int) int {
 	return max(minBufferSize, c/2)
 }
 
-// fillLazy is fill for an empty buffer and a LazySource: the source holds
-// no buffer while it waits.
-func (b *Reader) fillLazy() (shift int) {
+// emptyForLazy readies an empty buffer for a read from a LazySource,
+// which holds no buffer while it waits, and returns how far the (empty)
+// buffered data moved, as makeRoom does.
+func (b *Reader) emptyForLazy() (shift int) {
 	shift = b.r
 	b.r, b.w = 0, 0
 	b.seps.shift(shift)
 	if len(b.buf) > b.limit+minBufferSize {
 		b.setBuf(nil) // made large by unread: start small again
 	}
-	for i := 0; i < maxEmptyReads; i++ {
-		n, err := b.lazy.ReadLazy(b.get, b.release)
-		if n < 0 || n > len(b.buf) {
-			panic("bufio2: source returned an invalid count from ReadLazy")
-		}
-		b.w = n
-		b.peak = max(b.peak, n)
-		if err != nil {
-			if err == io.EOF {
-				b.eof = true
-			} else {
-				b.err = err
-			}
-			return shift
-		}
-		if n > 0 {
-			return shift
-		}
-	}
-	b.err = io.ErrNoProgress
 	return shift
 }

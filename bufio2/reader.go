@@ -138,14 +138,25 @@ func (b *Reader) readErr() error {
 // how far the buffered data moved towards the start of the buffer, so that
 // a caller holding positions can adjust them.
 func (b *Reader) fill(need, most int) (shift int) {
-	if b.r == b.w && b.lazy != nil {
-		return b.fillLazy()
+	// An empty Reader over a LazySource lets the source take the buffer
+	// only once it has data (pool.go): b.w is 0, so the count refers to
+	// whatever buffer get returned last.
+	lazy := b.r == b.w && b.lazy != nil
+	if lazy {
+		shift = b.emptyForLazy()
+	} else {
+		shift = b.makeRoom(need, most)
 	}
-	shift = b.makeRoom(need, most)
 	for i := 0; i < maxEmptyReads; i++ {
-		n, err := b.rd.Read(b.buf[b.w:])
+		var n int
+		var err error
+		if lazy {
+			n, err = b.lazy.ReadLazy(b.get, b.release)
+		} else {
+			n, err = b.rd.Read(b.buf[b.w:])
+		}
 		if n < 0 || n > len(b.buf)-b.w {
-			panic("bufio2: source returned an invalid count from Read")
+			panic("bufio2: source returned an invalid count from Read or ReadLazy")
 		}
 		b.w += n
 		b.peak = max(b.peak, b.w)

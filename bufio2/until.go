@@ -54,28 +54,19 @@ func (b *Reader) ReadUntilSlice(sep []byte) ([]byte, error) {
 		// ("\n") or two ("\r\n") whose first candidate in the buffer
 		// matches, within the limit.
 		if i := bytes.IndexByte(b.buf[b.r:b.w], sep[0]); i >= 0 && i <= b.limit {
-			line := b.buf[b.r : b.r+i+1]
-			b.r += i + 1
-			b.lastByte = int(sep[0])
-			return line, nil
+			return b.take(b.r + i + 1), nil
 		}
 	} else if len(sep) == 2 && b.w-b.r >= 2 {
 		i := bytes.IndexByte(b.buf[b.r+1:b.w], sep[1])
 		if i >= 0 && i <= b.limit && b.buf[b.r+i] == sep[0] {
-			line := b.buf[b.r : b.r+i+2]
-			b.r += i + 2
-			b.lastByte = int(sep[1])
-			return line, nil
+			return b.take(b.r + i + 2), nil
 		}
 	}
 	end, err := b.untilOne(sep)
 	if err != nil {
 		return nil, b.untilError(err)
 	}
-	line := b.buf[b.r:end]
-	b.r = end
-	b.lastByte = int(line[len(line)-1])
-	return line, nil
+	return b.take(end), nil
 }
 
 // ReadUntilAny reads until the first match of any of seps and returns the
@@ -115,10 +106,7 @@ func (b *Reader) ReadUntilAnySlice(seps ...[]byte) ([]byte, error) {
 				n = set.match(seps, b.buf[b.r:e+1], set.win)
 			}
 			if n > 0 && e+1-n-b.r <= b.limit {
-				line := b.buf[b.r : e+1]
-				b.r = e + 1
-				b.lastByte = int(line[len(line)-1])
-				return line, nil
+				return b.take(e + 1), nil
 			}
 		}
 	}
@@ -126,10 +114,16 @@ func (b *Reader) ReadUntilAnySlice(seps ...[]byte) ([]byte, error) {
 	if err != nil {
 		return nil, b.untilError(err)
 	}
+	return b.take(end), nil
+}
+
+// take consumes the buffered data up to end, a separator's end, and
+// returns it.
+func (b *Reader) take(end int) []byte {
 	line := b.buf[b.r:end]
 	b.r = end
 	b.lastByte = int(line[len(line)-1])
-	return line, nil
+	return line
 }
 
 // untilError turns a failed separator search into ReadUntil's error.
@@ -172,23 +166,14 @@ func (b *Reader) ReadLineSlice() ([]byte, error) {
 		}
 	} else if i := bytes.IndexByte(b.buf[b.r:b.w], '\n'); i >= 0 && i <= b.limit {
 		// The common case, without a call: a line that is buffered.
-		line := b.buf[b.r : b.r+i+1]
-		b.r += i + 1
-		b.lastByte = '\n'
-		return line, nil
+		return b.take(b.r + i + 1), nil
 	}
 	end, err := b.untilOne(newline)
 	switch {
 	case err == nil:
-		line := b.buf[b.r:end]
-		b.r = end
-		b.lastByte = '\n'
-		return line, nil
+		return b.take(end), nil
 	case err == errPartial:
-		line := b.buf[b.r:b.w]
-		b.r = b.w
-		b.lastByte = int(line[len(line)-1])
-		return line, nil
+		return b.take(b.w), nil
 	}
 	var over *errs.LimitOverrunError
 	if errors.As(err, &over) {

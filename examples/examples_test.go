@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/streamkit/streamkit/internal/testenv"
 	"io"
 	"log"
 	"net"
@@ -101,7 +102,7 @@ func stop(t *testing.T, p *exampletest.Process, sig os.Signal) {
 }
 
 func TestEcho(t *testing.T) {
-	exampletest.Watchdog(t, 3*time.Minute)
+	testenv.Watchdog(t, 3*time.Minute)
 	srv, addr := startEchoServer(t, "-addr", "127.0.0.1:0")
 	for range 2 { // the server serves one connection after another
 		got := exampletest.Run(t, programs.Path(t, "echo-client"), "-addr", addr)
@@ -116,7 +117,7 @@ func TestEcho(t *testing.T) {
 }
 
 func TestEchoUnix(t *testing.T) {
-	exampletest.Watchdog(t, 3*time.Minute)
+	testenv.Watchdog(t, 3*time.Minute)
 	dir, err := os.MkdirTemp("", "echo") // t.TempDir can be too long for a socket path
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +146,7 @@ func TestEchoUnix(t *testing.T) {
 
 // TestEchoMessage: the messages are printed with Python's %r (repr).
 func TestEchoMessage(t *testing.T) {
-	exampletest.Watchdog(t, 3*time.Minute)
+	testenv.Watchdog(t, 3*time.Minute)
 	srv, addr := startEchoServer(t, "-addr", "127.0.0.1:0")
 	for _, tc := range []struct{ message, repr string }{
 		{"it's", `"it's"`},
@@ -169,7 +170,7 @@ func TestEchoMessage(t *testing.T) {
 // TestEchoReadsOnce: like the seed's read(100), the server reads once, at
 // most 100 bytes, and the client too.
 func TestEchoReadsOnce(t *testing.T) {
-	exampletest.Watchdog(t, 3*time.Minute)
+	testenv.Watchdog(t, 3*time.Minute)
 	srv, addr := startEchoServer(t, "-addr", "127.0.0.1:0")
 	long := strings.Repeat("x", 150)
 	want := fmt.Sprintf("Received '%s' from ('127.0.0.1', <port>)", long[:100])
@@ -201,7 +202,7 @@ func dialIdle(t *testing.T, srv *exampletest.Process, addr string) net.Conn {
 // TestEchoServerGracefulShutdown: on SIGTERM the server stops accepting
 // and lets the connection it serves finish.
 func TestEchoServerGracefulShutdown(t *testing.T) {
-	exampletest.Watchdog(t, 3*time.Minute)
+	testenv.Watchdog(t, 3*time.Minute)
 	srv, addr := startEchoServer(t, "-addr", "127.0.0.1:0")
 	conn := dialIdle(t, srv, addr)
 
@@ -238,7 +239,7 @@ func TestEchoServerAbort(t *testing.T) {
 		{"second signal", "1h", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			exampletest.Watchdog(t, 3*time.Minute)
+			testenv.Watchdog(t, 3*time.Minute)
 			srv, addr := startEchoServer(t, "-addr", "127.0.0.1:0", "-grace", tc.grace)
 			conn := dialIdle(t, srv, addr)
 			if err := srv.Cmd.Process.Signal(os.Interrupt); err != nil {
@@ -267,7 +268,7 @@ func isReset(err error) bool {
 
 // TestWaitForData runs examples/wait-for-data.
 func TestWaitForData(t *testing.T) {
-	exampletest.Watchdog(t, 3*time.Minute)
+	testenv.Watchdog(t, 3*time.Minute)
 	got := exampletest.Run(t, programs.Path(t, "wait-for-data"))
 	if got != "Received: abc\n" {
 		t.Errorf("wait-for-data printed %q, want %q", got, "Received: abc\n")
@@ -303,7 +304,7 @@ func writeCert(t *testing.T, s *httptest.Server) string {
 }
 
 func TestHTTPHeaders(t *testing.T) {
-	exampletest.Watchdog(t, 3*time.Minute)
+	testenv.Watchdog(t, 3*time.Minute)
 	seen := make(chan string, 1)
 	plain := httptest.NewServer(headersHandler(seen))
 	defer plain.Close()
@@ -409,7 +410,7 @@ var seedResponseWant = []string{
 // TestHTTPHeadersWire checks the exact request and the printing of every
 // line of the response, as the seed's loop does.
 func TestHTTPHeadersWire(t *testing.T) {
-	exampletest.Watchdog(t, 3*time.Minute)
+	testenv.Watchdog(t, 3*time.Minute)
 	addr, req := rawServer(t, seedResponse)
 	out := exampletest.Run(t, programs.Path(t, "http-headers"), "http://LocalHost:"+strings.Split(addr, ":")[1]+"/p")
 	if diff := cmp.Diff(seedResponseWant, splitLines(out)); diff != "" {
@@ -423,7 +424,7 @@ func TestHTTPHeadersWire(t *testing.T) {
 // TestHTTPHeadersTimeout: a server that never answers makes http-headers
 // fail once -timeout has passed.
 func TestHTTPHeadersTimeout(t *testing.T) {
-	exampletest.Watchdog(t, 3*time.Minute)
+	testenv.Watchdog(t, 3*time.Minute)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -442,7 +443,7 @@ func TestHTTPHeadersTimeout(t *testing.T) {
 // TestHTTPHeadersUsage: without a URL, http-headers prints its usage and
 // exits with status 2.
 func TestHTTPHeadersUsage(t *testing.T) {
-	exampletest.Watchdog(t, 3*time.Minute)
+	testenv.Watchdog(t, 3*time.Minute)
 	cmd := exampletest.Command(context.Background(), programs.Path(t, "http-headers"))
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

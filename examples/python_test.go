@@ -3,6 +3,7 @@ package examples_test
 import (
 	"context"
 	"errors"
+	"github.com/streamkit/streamkit/internal/testenv"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -24,7 +25,7 @@ import (
 // seedPython returns CPython 3.6, or skips t.
 func seedPython(t *testing.T) string {
 	t.Helper()
-	return exampletest.Python(t, "3.6.15")
+	return testenv.Python(t, "3.6.15")
 }
 
 // pythonCmd is a command that runs the seed's script name with python,
@@ -51,7 +52,7 @@ func skipIfTaken(t *testing.T, addr string) {
 // examples/echo-server on the seed's address.
 func TestSeedClientGoServer(t *testing.T) {
 	python := seedPython(t)
-	exampletest.Watchdog(t, 3*time.Minute)
+	testenv.Watchdog(t, 3*time.Minute)
 	skipIfTaken(t, "127.0.0.1:8888")
 	srv := exampletest.Start(t, exampletest.Command(context.Background(), programs.Path(t, "echo-server"))) // the defaults: the seed's address
 	if got, want := srv.Line(t), "Serving on ('127.0.0.1', 8888)"; got != want {
@@ -76,7 +77,7 @@ func TestSeedClientGoServer(t *testing.T) {
 // server, and the two servers' outputs compared.
 func TestSeedServerGoClient(t *testing.T) {
 	python := seedPython(t)
-	exampletest.Watchdog(t, 3*time.Minute)
+	testenv.Watchdog(t, 3*time.Minute)
 	skipIfTaken(t, "127.0.0.1:8888")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -104,7 +105,7 @@ func TestSeedServerGoClient(t *testing.T) {
 // examples/wait-for-data print the same.
 func TestSeedWaitForData(t *testing.T) {
 	python := seedPython(t)
-	exampletest.Watchdog(t, 3*time.Minute)
+	testenv.Watchdog(t, 3*time.Minute)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	want, err := pythonCmd(ctx, python, "wait_for_data.py").Output()
@@ -142,7 +143,7 @@ func listenSeedPort(t *testing.T, port string) net.Listener {
 // -cafile.
 func TestSeedHTTPHeaders(t *testing.T) {
 	python := seedPython(t)
-	exampletest.Watchdog(t, 3*time.Minute)
+	testenv.Watchdog(t, 3*time.Minute)
 
 	t.Run("http", func(t *testing.T) {
 		seen := make(chan string, 2)

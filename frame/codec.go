@@ -122,6 +122,28 @@ func incomplete(data []byte, expected int) error {
 	return &errs.IncompleteReadError{Partial: bytes.Clone(data), Expected: expected}
 }
 
+// whole is the common part of Split for a codec whose header declares the
+// frame's length (Uvarint, Netstring, OctetCounting), given what decoding
+// the header at the start of data gave: the header's length (0 if data does
+// not hold it whole yet), the frame's, and the header's error. It reports
+// whether data holds the whole frame; if not, the error to return: the
+// header's, a frame cut short by the end of the stream, or nil to ask for
+// more.
+func whole(data []byte, atEOF bool, hdr, n int, err error) (bool, error) {
+	switch {
+	case err != nil:
+		return false, err
+	case hdr > 0 && len(data) >= n:
+		return true, nil
+	case !atEOF || len(data) == 0:
+		return false, nil
+	}
+	if hdr == 0 {
+		n = -1 // the header itself is cut short
+	}
+	return false, incomplete(data, n)
+}
+
 // tooLong is the error of a separator codec that saw more than max bytes
 // of payload. Its Size is max+1 whatever the chunking, so that the error
 // does not depend on how much happened to be buffered.

@@ -66,18 +66,10 @@ func (c Netstring) frameLen(data []byte) int {
 // payload.
 func (c Netstring) Split(data []byte, atEOF bool) (advance int, token []byte, err error) {
 	hdr, n, err := c.frame(data)
-	switch {
-	case err != nil:
+	if ok, err := whole(data, atEOF, hdr, n, err); !ok {
 		return 0, nil, err
-	case hdr == 0 || len(data) < n:
-		if atEOF && len(data) > 0 {
-			if hdr == 0 {
-				n = -1
-			}
-			return 0, nil, incomplete(data, n)
-		}
-		return 0, nil, nil
-	case data[n-1] != ',':
+	}
+	if data[n-1] != ',' {
 		return 0, nil, &errs.MalformedFrameError{Offset: int64(n - 1), Reason: "netstring: payload must be followed by ','"}
 	}
 	return n, data[hdr : n-1], nil

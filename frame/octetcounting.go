@@ -70,17 +70,8 @@ func (c OctetCounting) frameLen(data []byte) int {
 // Split decodes the frame at the start of data and returns its message.
 func (c OctetCounting) Split(data []byte, atEOF bool) (advance int, token []byte, err error) {
 	hdr, n, err := c.frame(data)
-	switch {
-	case err != nil:
+	if ok, err := whole(data, atEOF, hdr, n, err); !ok {
 		return 0, nil, err
-	case hdr == 0 || len(data) < n:
-		if atEOF && len(data) > 0 {
-			if hdr == 0 {
-				n = -1
-			}
-			return 0, nil, incomplete(data, n)
-		}
-		return 0, nil, nil
 	}
 	return n, data[hdr:n], nil
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/streamkit/streamkit/internal/testenv"
 	"io"
 	"net"
 	"os"
@@ -315,7 +316,7 @@ func BenchmarkVsAsyncio(b *testing.B) {
 // startAsyncioServer runs testdata/asyncio_server.py until the benchmark
 // ends and returns its address.
 func startAsyncioServer(b *testing.B) string {
-	python := python313(b)
+	python := testenv.Python(b, "3.13.0")
 	cmd := exec.Command(python, filepath.Join("testdata", "asyncio_server.py"))
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -390,22 +391,37 @@ func BenchmarkPingPong(b *testing.B) {
 
 const bigMsg = 64 << 10
 
+// stdEchoLarge and netxEchoLarge echo bigMsg-byte messages.
+func stdEchoLarge(c net.Conn) {
+	buf := make([]byte, bigMsg)
+	for {
+		if _, err := io.ReadFull(c, buf); err != nil {
+			return
+		}
+		if _, err := c.Write(buf); err != nil {
+			return
+		}
+	}
+}
+
+func netxEchoLarge(ctx context.Context, r *bufio2.Reader, w *netx.Writer) {
+	buf := make([]byte, bigMsg)
+	for {
+		if _, err := r.ReadExactlyInto(buf); err != nil {
+			return
+		}
+		if _, err := w.Write(buf); err != nil {
+			return
+		}
+	}
+}
+
 // BenchmarkLargeEcho: 64 KiB messages echoed on one connection, the client
 // writing from one goroutine and reading in another.
 func BenchmarkLargeEcho(b *testing.B) {
 	for _, network := range []string{"tcp", "unix"} {
 		b.Run(network+"/std=conn.Write", func(b *testing.B) {
-			s := startStdServer(b, network, func(c net.Conn) {
-				buf := make([]byte, bigMsg)
-				for {
-					if _, err := io.ReadFull(c, buf); err != nil {
-						return
-					}
-					if _, err := c.Write(buf); err != nil {
-						return
-					}
-				}
-			})
+			s := startStdServer(b, network, stdEchoLarge)
 			c, err := net.Dial(network, s.l.Addr().String())
 			if err != nil {
 				b.Fatal(err)
@@ -434,17 +450,7 @@ func BenchmarkLargeEcho(b *testing.B) {
 			stop()
 		})
 		b.Run(network+"/netx", func(b *testing.B) {
-			s := startNetxServer(b, network, func(ctx context.Context, r *bufio2.Reader, w *netx.Writer) {
-				buf := make([]byte, bigMsg)
-				for {
-					if _, err := r.ReadExactlyInto(buf); err != nil {
-						return
-					}
-					if _, err := w.Write(buf); err != nil {
-						return
-					}
-				}
-			})
+			s := startNetxServer(b, network, netxEchoLarge)
 			r, w, err := netx.Dial(context.Background(), network, s.Addr().String())
 			if err != nil {
 				b.Fatal(err)
@@ -542,33 +548,13 @@ func BenchmarkInterleaved(b *testing.B) {
 			})
 		})
 		b.Run(network+"/64KiB", func(b *testing.B) {
-			std := startStdServer(b, network, func(c net.Conn) {
-				buf := make([]byte, bigMsg)
-				for {
-					if _, err := io.ReadFull(c, buf); err != nil {
-						return
-					}
-					if _, err := c.Write(buf); err != nil {
-						return
-					}
-				}
-			})
+			std := startStdServer(b, network, stdEchoLarge)
 			c, err := net.Dial(network, std.l.Addr().String())
 			if err != nil {
 				b.Fatal(err)
 			}
 			defer c.Close()
-			s := startNetxServer(b, network, func(ctx context.Context, r *bufio2.Reader, w *netx.Writer) {
-				buf := make([]byte, bigMsg)
-				for {
-					if _, err := r.ReadExactlyInto(buf); err != nil {
-						return
-					}
-					if _, err := w.Write(buf); err != nil {
-						return
-					}
-				}
-			})
+			s := startNetxServer(b, network, netxEchoLarge)
 			r, w, err := netx.Dial(context.Background(), network, s.Addr().String())
 			if err != nil {
 				b.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/streamkit/streamkit/internal/testenv"
 	"io"
 	"net"
 	"os"
@@ -78,7 +79,7 @@ func liveHeap() uint64 {
 // few KiB each, where reading through the connection's Read (the control,
 // SetPlainReads) keeps the 64 KiB buffer of each.
 func TestIdleConnectionHoldsNoReadBuffer(t *testing.T) {
-	watchdog(t, 2*time.Minute)
+	testenv.Watchdog(t, 2*time.Minute)
 	conns := 200
 	if raceEnabled || testing.Short() {
 		conns = 50
@@ -191,7 +192,7 @@ func shapeOf(err error, w *netx.Writer) readErrShape {
 // deadline passing (after which a read may be retried), a deadline already
 // past, and an Abort while waiting.
 func TestReadErrorsMatchNetConn(t *testing.T) {
-	watchdog(t, time.Minute)
+	testenv.Watchdog(t, time.Minute)
 	type scenario struct {
 		name     string
 		networks []string

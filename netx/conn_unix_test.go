@@ -3,6 +3,7 @@
 package netx_test
 
 import (
+	"github.com/streamkit/streamkit/internal/testenv"
 	"net"
 	"os"
 	"syscall"
@@ -16,7 +17,7 @@ import (
 // zero-length datagram is not the end of the stream, as net.Conn.Read
 // has it: the pair reads on to the next datagram.
 func TestUnixDatagramZeroReadIsNotEOF(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_DGRAM, 0)
 	if err != nil {
 		t.Skip("no Unix datagram socketpair:", err)

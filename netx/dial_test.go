@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"github.com/streamkit/streamkit/internal/testenv"
 	"net"
 	"sync/atomic"
 	"syscall"
@@ -20,7 +21,7 @@ import (
 // package hands out: Writer.Conn of a dialed pair and of the server's pair
 // for the same connection, and of a pair made by Wrap.
 func TestConnConformance(t *testing.T) {
-	watchdog(t, 2*time.Minute)
+	testenv.Watchdog(t, 2*time.Minute)
 	for _, network := range []string{"tcp", "unix"} {
 		t.Run(network+"/Dial+Server", func(t *testing.T) {
 			nettest.TestConn(t, func() (c1, c2 net.Conn, stop func(), err error) {
@@ -58,7 +59,7 @@ func TestDialNetworks(t *testing.T) {
 	}
 	for _, network := range networks {
 		t.Run(network, func(t *testing.T) {
-			watchdog(t, 20*time.Second)
+			testenv.Watchdog(t, 20*time.Second)
 			s := &netx.Server{Handler: echoHandler}
 			addr := serve(t, s, network)
 			r, w := dial(t, network, addr)
@@ -83,7 +84,7 @@ func TestDialNetworks(t *testing.T) {
 }
 
 func TestDialUnknownNetwork(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	for _, network := range []string{"udp", "ip4:icmp", "unixgram", ""} {
 		_, _, err := netx.Dial(context.Background(), network, "127.0.0.1:1")
 		var unknown net.UnknownNetworkError
@@ -94,7 +95,7 @@ func TestDialUnknownNetwork(t *testing.T) {
 }
 
 func TestLimit(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	s := &netx.Server{Handler: echoHandler}
 	addr := serve(t, s, "tcp")
 	for _, tt := range []struct{ limit, want int }{{0, bufio2.DefaultLimit}, {-5, bufio2.DefaultLimit}, {100, 100}} {
@@ -118,7 +119,7 @@ func TestLimit(t *testing.T) {
 }
 
 func TestDialerOptions(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	s := &netx.Server{Handler: echoHandler}
 	addr := serve(t, s, "tcp")
 	var controls atomic.Int32
@@ -175,7 +176,7 @@ func silentListener(t *testing.T) string {
 func TestDialContextAbortsAtOnce(t *testing.T) {
 	_, clientTLS := testCerts(t)
 	t.Run("already cancelled", func(t *testing.T) {
-		watchdog(t, 20*time.Second)
+		testenv.Watchdog(t, 20*time.Second)
 		addr := silentListener(t)
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
@@ -185,7 +186,7 @@ func TestDialContextAbortsAtOnce(t *testing.T) {
 		}
 	})
 	t.Run("cancelled in the TLS handshake", func(t *testing.T) {
-		watchdog(t, 20*time.Second)
+		testenv.Watchdog(t, 20*time.Second)
 		addr := silentListener(t)
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(20*time.Millisecond, cancel)
@@ -196,7 +197,7 @@ func TestDialContextAbortsAtOnce(t *testing.T) {
 		}
 	})
 	t.Run("expired in the TLS handshake", func(t *testing.T) {
-		watchdog(t, 20*time.Second)
+		testenv.Watchdog(t, 20*time.Second)
 		addr := silentListener(t)
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 		defer cancel()
@@ -207,7 +208,7 @@ func TestDialContextAbortsAtOnce(t *testing.T) {
 		}
 	})
 	t.Run("Dialer.Timeout covers the handshake", func(t *testing.T) {
-		watchdog(t, 20*time.Second)
+		testenv.Watchdog(t, 20*time.Second)
 		addr := silentListener(t)
 		d := netx.Dialer{TLSConfig: clientTLS, Timeout: 20 * time.Millisecond}
 		_, _, err := d.Dial(context.Background(), "tcp", addr)
@@ -216,7 +217,7 @@ func TestDialContextAbortsAtOnce(t *testing.T) {
 		}
 	})
 	t.Run("cancelled while connecting", func(t *testing.T) {
-		watchdog(t, 20*time.Second)
+		testenv.Watchdog(t, 20*time.Second)
 		addr := fullBacklog(t)
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(20*time.Millisecond, cancel)
@@ -236,7 +237,7 @@ func TestDialTLS(t *testing.T) {
 	serverTLS, clientTLS := testCerts(t)
 	for _, host := range []string{"localhost", "127.0.0.1"} {
 		t.Run(host, func(t *testing.T) {
-			watchdog(t, 20*time.Second)
+			testenv.Watchdog(t, 20*time.Second)
 			s := &netx.Server{Handler: echoHandler, TLSConfig: serverTLS}
 			addr := serve(t, s, "tcp")
 			_, port, _ := net.SplitHostPort(addr)
@@ -272,7 +273,7 @@ func TestDialTLS(t *testing.T) {
 		})
 	}
 	t.Run("wrong name", func(t *testing.T) {
-		watchdog(t, 20*time.Second)
+		testenv.Watchdog(t, 20*time.Second)
 		s := &netx.Server{Handler: echoHandler, TLSConfig: serverTLS}
 		addr := serve(t, s, "tcp")
 		cfg := clientTLS.Clone()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/streamkit/streamkit/internal/testenv"
 	"net"
 	"runtime"
 	"sync"
@@ -32,7 +33,7 @@ type handlerResult struct {
 }
 
 func TestResetMidFrame(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	got := make(chan []byte, 1)
 	results := make(chan handlerResult, 1)
 	s := &netx.Server{Handler: func(ctx context.Context, r *bufio2.Reader, w *netx.Writer) {
@@ -62,7 +63,7 @@ func TestResetMidFrame(t *testing.T) {
 }
 
 func TestResetWhileServerWrites(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	results := make(chan handlerResult, 1)
 	s := &netx.Server{Handler: func(ctx context.Context, r *bufio2.Reader, w *netx.Writer) {
 		chunk := bytes.Repeat([]byte("p"), 4096)
@@ -97,7 +98,7 @@ func TestResetWhileServerWrites(t *testing.T) {
 // sees Drain return its context's error with the Writer's buffer bounded,
 // while other clients are served as usual.
 func TestSlowReader(t *testing.T) {
-	watchdog(t, 30*time.Second)
+	testenv.Watchdog(t, 30*time.Second)
 	type pushResult struct {
 		err      error
 		sent     int
@@ -169,7 +170,7 @@ func TestSlowReader(t *testing.T) {
 // TestOverlongLine: a line far over the limit fails with
 // *errs.LimitOverrunError in O(limit) memory, and the next line is read.
 func TestOverlongLine(t *testing.T) {
-	watchdog(t, 60*time.Second)
+	testenv.Watchdog(t, 60*time.Second)
 	const limit = 4 << 10
 	const size = 32 << 20
 	type result struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/streamkit/streamkit/internal/testenv"
 	"io"
 	"testing"
 	"time"
@@ -36,7 +37,7 @@ func TestHalfClose(t *testing.T) {
 		tls           bool
 	}{{"tcp", "tcp", false}, {"unix", "unix", false}, {"tls", "tcp", true}} {
 		t.Run(tc.name, func(t *testing.T) {
-			watchdog(t, 20*time.Second)
+			testenv.Watchdog(t, 20*time.Second)
 			s := &netx.Server{Handler: countHandler}
 			d := netx.Dialer{}
 			if tc.tls {

@@ -23,20 +23,6 @@ import (
 	"github.com/streamkit/streamkit/netx"
 )
 
-// watchdog turns a hang into a failure: if the test has not finished
-// after d, it panics with every goroutine's stack, which fails the test
-// binary with the evidence.
-func watchdog(t testing.TB, d time.Duration) {
-	t.Helper()
-	name := t.Name()
-	timer := time.AfterFunc(d, func() {
-		buf := make([]byte, 4<<20)
-		n := runtime.Stack(buf, true)
-		panic(fmt.Sprintf("watchdog: %s still running after %v\n\n%s", name, d, buf[:n]))
-	})
-	t.Cleanup(func() { timer.Stop() })
-}
-
 // testAddr returns a fresh listen address for network.
 func testAddr(t testing.TB, network string) string {
 	t.Helper()

@@ -3,6 +3,7 @@ package netx_test
 import (
 	"context"
 	"fmt"
+	"github.com/streamkit/streamkit/internal/testenv"
 	"io"
 	"math/rand/v2"
 	"strings"
@@ -44,7 +45,7 @@ func TestLoad(t *testing.T) {
 	clients, lines := loadScale()
 	for _, network := range []string{"tcp", "unix"} {
 		t.Run(network, func(t *testing.T) {
-			watchdog(t, 120*time.Second)
+			testenv.Watchdog(t, 120*time.Second)
 			base := goroutines(t)
 			s := &netx.Server{Handler: echoHandler}
 			if err := s.Listen(context.Background(), network, testAddr(t, network)); err != nil {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/streamkit/streamkit/internal/testenv"
 	"io"
 	"os"
 	"os/exec"
@@ -18,35 +19,11 @@ import (
 	"github.com/streamkit/streamkit/netx"
 )
 
-// python313 returns the path of CPython 3.13 installed by pyenv, or skips
-// the test when it is not there.
-func python313(t testing.TB) string {
-	t.Helper()
-	var roots []string
-	if out, err := exec.Command("pyenv", "root").Output(); err == nil {
-		roots = append(roots, strings.TrimSpace(string(out)))
-	}
-	if r := os.Getenv("PYENV_ROOT"); r != "" {
-		roots = append(roots, r)
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		roots = append(roots, filepath.Join(home, ".pyenv"))
-	}
-	for _, root := range roots {
-		p := filepath.Join(root, "versions", "3.13.0", "bin", "python3")
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	t.Skip("CPython 3.13.0 not installed with pyenv")
-	return ""
-}
-
 // TestAsyncioClients: 50 asyncio clients (open_connection, write, drain,
 // readline) against a netx echo server.
 func TestAsyncioClients(t *testing.T) {
-	python := python313(t)
-	watchdog(t, 120*time.Second)
+	python := testenv.Python(t, "3.13.0")
+	testenv.Watchdog(t, 120*time.Second)
 	const clients, lines = 50, 500
 	var served, servedBytes atomic.Int64
 	s := &netx.Server{Handler: func(ctx context.Context, r *bufio2.Reader, w *netx.Writer) {
@@ -89,8 +66,8 @@ func TestAsyncioClients(t *testing.T) {
 
 // TestAsyncioServer: netx clients against an asyncio start_server.
 func TestAsyncioServer(t *testing.T) {
-	python := python313(t)
-	watchdog(t, 120*time.Second)
+	python := testenv.Python(t, "3.13.0")
+	testenv.Watchdog(t, 120*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, python, filepath.Join("testdata", "asyncio_server.py"))

@@ -7,27 +7,12 @@ import (
 	"syscall"
 )
 
-// lazyRawConn returns the raw connection a lazyReader reads c through: only
-// for the standard library's own TCP connections and Unix stream
-// connections, never for a type that merely embeds one (its Read may do
-// more than read), nor for a Unix datagram socket (a zero-length read is
-// not its end). It returns nil for every other connection, which is read
-// through connReader.
+// lazyRawConn returns the raw connection a lazyReader reads c through
+// (see rawConnOf), or nil if c is to be read through connReader: also for
+// a Unix datagram socket, where a zero-length read is not the end.
 func lazyRawConn(c net.Conn) syscall.RawConn {
-	var sc syscall.Conn
-	switch c := c.(type) {
-	case *net.TCPConn:
-		sc = c
-	case *net.UnixConn:
-		sc = c
-	default:
-		return nil
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return nil
-	}
-	if _, ok := c.(*net.UnixConn); ok {
+	rc := rawConnOf(c)
+	if _, ok := c.(*net.UnixConn); ok && rc != nil {
 		typ := -1
 		err := rc.Control(func(fd uintptr) {
 			if t, err := syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_TYPE); err == nil {

@@ -9,26 +9,9 @@ import (
 	"unsafe"
 )
 
-// rawConnOf returns the raw connection under c when the Writer may send on
-// it without blocking: only for the standard library's own TCP and Unix
-// connections, never for a type that merely embeds one (its Write may do
-// more than write).
-func rawConnOf(c net.Conn) syscall.RawConn {
-	var sc syscall.Conn
-	switch c := c.(type) {
-	case *net.TCPConn:
-		sc = c
-	case *net.UnixConn:
-		sc = c
-	default:
-		return nil
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return nil
-	}
-	return rc
-}
+// sendsRaw says that the Writer sends through the raw connection without
+// blocking (sendNow).
+const sendsRaw = true
 
 // maxIovecs is the most buffers one writev takes (IOV_MAX).
 const maxIovecs = 1024

@@ -2,14 +2,9 @@
 
 package netx
 
-import (
-	"net"
-	"syscall"
-)
-
-// rawConnOf returns nil: non-blocking sends are implemented on Linux only;
+// sendsRaw is false: non-blocking sends are implemented on Linux only;
 // elsewhere every write goes through the buffer and a flusher.
-func rawConnOf(net.Conn) syscall.RawConn { return nil }
+const sendsRaw = false
 
 type rawSender struct{}
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/streamkit/streamkit/internal/testenv"
 	"io"
 	"log/slog"
 	"net"
@@ -42,7 +43,7 @@ func (h *recordHandler) records() []slog.Record {
 }
 
 func TestListenUnknownNetwork(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	_, err := netx.Listen(context.Background(), "udp", "127.0.0.1:0", echoHandler)
 	var unknown net.UnknownNetworkError
 	if !errors.As(err, &unknown) {
@@ -51,7 +52,7 @@ func TestListenUnknownNetwork(t *testing.T) {
 }
 
 func TestServerListensOnSeveralAddresses(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	s := &netx.Server{Handler: echoHandler}
 	if s.Addr() != nil {
 		t.Errorf("Addr() = %v before Listen, want nil", s.Addr())
@@ -71,7 +72,7 @@ func TestServerListensOnSeveralAddresses(t *testing.T) {
 }
 
 func TestHandlerContextCancelledByClose(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	base := goroutines(t)
 	started := make(chan struct{})
 	var returned atomic.Bool
@@ -117,7 +118,7 @@ func TestHandlerContextCancelledByClose(t *testing.T) {
 }
 
 func TestServeReturnsErrServerClosed(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -196,7 +197,7 @@ func streamClient(t *testing.T, network, addr string, id, lines int, progress fu
 func TestShutdownLetsClientsFinish(t *testing.T) {
 	for _, network := range []string{"tcp", "unix"} {
 		t.Run(network, func(t *testing.T) {
-			watchdog(t, 30*time.Second)
+			testenv.Watchdog(t, 30*time.Second)
 			base := goroutines(t)
 			s := &netx.Server{Handler: echoHandler}
 			if err := s.Listen(context.Background(), network, testAddr(t, network)); err != nil {
@@ -231,7 +232,7 @@ func TestShutdownLetsClientsFinish(t *testing.T) {
 }
 
 func TestShutdownContextEndAbortsTheRest(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	base := goroutines(t)
 	started := make(chan struct{}, 2)
 	results := make(chan error, 2)
@@ -273,7 +274,7 @@ func TestShutdownContextEndAbortsTheRest(t *testing.T) {
 }
 
 func TestShutdownWithHandlersWatchingClosing(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	started := make(chan struct{})
 	s := &netx.Server{}
 	s.Handler = func(ctx context.Context, r *bufio2.Reader, w *netx.Writer) {
@@ -298,7 +299,7 @@ func TestShutdownWithHandlersWatchingClosing(t *testing.T) {
 func TestCloseAbortsClientsMidStream(t *testing.T) {
 	for _, network := range []string{"tcp", "unix"} {
 		t.Run(network, func(t *testing.T) {
-			watchdog(t, 30*time.Second)
+			testenv.Watchdog(t, 30*time.Second)
 			base := goroutines(t)
 			s := &netx.Server{Handler: echoHandler}
 			if err := s.Listen(context.Background(), network, testAddr(t, network)); err != nil {
@@ -328,7 +329,7 @@ func TestCloseAbortsClientsMidStream(t *testing.T) {
 }
 
 func TestHandlerPanicClosesOnlyItsConnection(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	logs := &recordHandler{}
 	s := &netx.Server{Logger: slog.New(logs), Handler: func(ctx context.Context, r *bufio2.Reader, w *netx.Writer) {
 		for {
@@ -381,7 +382,7 @@ func TestHandlerPanicClosesOnlyItsConnection(t *testing.T) {
 }
 
 func TestHandlerReturnFlushesAndCloses(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	const lines = 20000
 	s := &netx.Server{Handler: func(ctx context.Context, r *bufio2.Reader, w *netx.Writer) {
 		for i := range lines {
@@ -407,7 +408,7 @@ func TestHandlerReturnFlushesAndCloses(t *testing.T) {
 }
 
 func TestMaxConnsQueuesInBacklog(t *testing.T) {
-	watchdog(t, 30*time.Second)
+	testenv.Watchdog(t, 30*time.Second)
 	var inFlight, maxInFlight, served atomic.Int32
 	var released atomic.Bool
 	holders := make(chan struct{}, 2)
@@ -478,7 +479,7 @@ func TestMaxConnsQueuesInBacklog(t *testing.T) {
 }
 
 func TestIdleTimeout(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	const idle = 50 * time.Millisecond
 	type result struct {
 		first, second error
@@ -502,7 +503,7 @@ func TestIdleTimeout(t *testing.T) {
 }
 
 func TestIdleTimeoutCountsOnlyReads(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	const idle = 50 * time.Millisecond
 	got := make(chan string, 1)
 	s := &netx.Server{IdleTimeout: idle, Handler: func(ctx context.Context, r *bufio2.Reader, w *netx.Writer) {

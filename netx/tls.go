@@ -52,15 +52,10 @@ func (w *Writer) startTLS(ctx context.Context, r *bufio2.Reader, config *tls.Con
 		if w.sizeLocked() == 0 && !w.owning && w.wantOwn == 0 {
 			break
 		}
-		w.kickLocked(false)
-		ch := w.waitChLocked()
-		w.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
+		if !w.kickAndWaitLocked(ctx.Done()) {
+			w.mu.Unlock()
 			return ctx.Err()
 		}
-		w.mu.Lock()
 	}
 	if w.cr == nil {
 		w.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"github.com/streamkit/streamkit/internal/testenv"
 	"log/slog"
 	"testing"
 	"time"
@@ -44,7 +45,7 @@ func startTLSHandler(cfg *tls.Config, peek int, errs chan<- error) netx.Handler 
 }
 
 func TestStartTLS(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	serverTLS, clientTLS := testCerts(t)
 	errs := make(chan error, 1)
 	s := &netx.Server{Handler: startTLSHandler(serverTLS, 0, errs)}
@@ -77,7 +78,7 @@ func TestStartTLS(t *testing.T) {
 }
 
 func TestStartTLSRefusesBufferedPlaintext(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	serverTLS, _ := testCerts(t)
 	errs := make(chan error, 1)
 	s := &netx.Server{Handler: startTLSHandler(serverTLS, len("INJECTED\n"), errs)}
@@ -92,7 +93,7 @@ func TestStartTLSRefusesBufferedPlaintext(t *testing.T) {
 }
 
 func TestTLSServerHandshakeFailure(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	serverTLS, _ := testCerts(t)
 	logs := &recordHandler{}
 	s := &netx.Server{Handler: echoHandler, TLSConfig: serverTLS, Logger: slog.New(logs)}

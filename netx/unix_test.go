@@ -3,6 +3,7 @@ package netx_test
 import (
 	"context"
 	"errors"
+	"github.com/streamkit/streamkit/internal/testenv"
 	"io/fs"
 	"net"
 	"os"
@@ -39,7 +40,7 @@ func echoOnce(t *testing.T, addr string) {
 }
 
 func TestUnixStaleSocketIsReplaced(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	path := filepath.Join(shortTempDir(t), "sock")
 	staleSocket(t, path)
 	s, err := netx.Listen(context.Background(), "unix", path, echoHandler)
@@ -56,7 +57,7 @@ func TestUnixStaleSocketIsReplaced(t *testing.T) {
 }
 
 func TestUnixLiveSocketIsKept(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	path := filepath.Join(shortTempDir(t), "sock")
 	live, err := netx.Listen(context.Background(), "unix", path, echoHandler)
 	if err != nil {
@@ -79,7 +80,7 @@ func TestUnixLiveSocketIsKept(t *testing.T) {
 }
 
 func TestUnixNonSocketIsKept(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	dir := shortTempDir(t)
 	file := filepath.Join(dir, "file")
 	if err := os.WriteFile(file, []byte("precious"), 0o600); err != nil {
@@ -111,7 +112,7 @@ func TestUnixNonSocketIsKept(t *testing.T) {
 }
 
 func TestUnixCloseRemovesOnlyItsOwnFile(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	path := filepath.Join(shortTempDir(t), "sock")
 	s, err := netx.Listen(context.Background(), "unix", path, echoHandler)
 	if err != nil {
@@ -133,7 +134,7 @@ func TestUnixCloseRemovesOnlyItsOwnFile(t *testing.T) {
 }
 
 func TestUnixSocketMode(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	for _, mode := range []os.FileMode{0o600, 0o660} {
 		path := filepath.Join(shortTempDir(t), "sock")
 		s := &netx.Server{Handler: echoHandler, UnixSocketMode: mode}

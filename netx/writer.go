@@ -128,13 +128,16 @@ type Writer struct {
 }
 
 func newWriter(conn net.Conn) *Writer {
-	return &Writer{
+	w := &Writer{
 		conn:         conn,
-		raw:          rawConnOf(conn),
 		high:         DefaultHighWater,
 		low:          DefaultHighWater / 4,
 		closeTimeout: DefaultCloseTimeout,
 	}
+	if sendsRaw {
+		w.raw = rawConnOf(conn)
+	}
+	return w
 }
 
 // Conn returns the underlying connection (asyncio's transport and
@@ -397,16 +400,9 @@ func (w *Writer) Drain(ctx context.Context) error {
 		if w.connClosed {
 			return errWriterClosed
 		}
-		w.kickLocked(false)
-		ch := w.waitChLocked()
-		w.mu.Unlock()
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			w.mu.Lock()
+		if !w.kickAndWaitLocked(ctx.Done()) {
 			return ctx.Err()
 		}
-		w.mu.Lock()
 	}
 }
 
@@ -475,22 +471,14 @@ func (w *Writer) Close() error {
 	d := w.closeTimeout
 	var flushErr error
 	if w.err == nil && (w.sizeLocked() > 0 || w.owning) && !w.connClosed {
-		t := time.NewTimer(d)
+		ctx, cancel := context.WithTimeout(context.Background(), d)
 		for w.err == nil && (w.sizeLocked() > 0 || w.owning) && !w.connClosed {
-			w.kickLocked(false)
-			ch := w.waitChLocked()
-			w.mu.Unlock()
-			select {
-			case <-ch:
-				w.mu.Lock()
-				continue
-			case <-t.C:
+			if !w.kickAndWaitLocked(ctx.Done()) {
+				flushErr = fmt.Errorf("netx: Close: %d bytes still unsent after %v: %w", w.sizeLocked(), d, os.ErrDeadlineExceeded)
+				break
 			}
-			w.mu.Lock()
-			flushErr = fmt.Errorf("netx: Close: %d bytes still unsent after %v: %w", w.sizeLocked(), d, os.ErrDeadlineExceeded)
-			break
 		}
-		t.Stop()
+		cancel()
 	}
 	aborted := w.connClosed
 	switch {
@@ -774,6 +762,23 @@ func (w *Writer) waitChLocked() chan struct{} {
 		w.wake = make(chan struct{})
 	}
 	return w.wake
+}
+
+// kickAndWaitLocked starts sending what is buffered and waits for the next
+// change of state or for stop, whichever comes first. It reports whether
+// the state changed (false: stop). It holds w.mu again when it returns.
+func (w *Writer) kickAndWaitLocked(stop <-chan struct{}) bool {
+	w.kickLocked(false)
+	ch := w.waitChLocked()
+	w.mu.Unlock()
+	select {
+	case <-ch:
+		w.mu.Lock()
+		return true
+	case <-stop:
+		w.mu.Lock()
+		return false
+	}
 }
 
 // waitLocked waits for the next change of state.

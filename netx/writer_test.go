@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/streamkit/streamkit/internal/testenv"
 	"io"
 	"net"
 	"os"
@@ -65,7 +66,7 @@ func readAllAsync(c net.Conn) <-chan []byte {
 }
 
 func TestWriteCoalescesBackToBackWrites(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	client, server := connPair(t, "tcp")
 	g := &gateConn{Conn: client, gate: make(chan struct{}), entered: make(chan struct{}, 1)}
 	_, w := netx.Wrap(g, 0)
@@ -97,7 +98,7 @@ func TestWriteCoalescesBackToBackWrites(t *testing.T) {
 }
 
 func TestReadSideFlushCoalescesReplies(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	client, server := connPair(t, "tcp")
 	g := &gateConn{Conn: server}
 	r, w := netx.Wrap(g, 0)
@@ -145,7 +146,7 @@ func TestReadSideFlushCoalescesReplies(t *testing.T) {
 }
 
 func TestWriteDoesNotBlockBelowHighWater(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	c1, c2 := net.Pipe() // synchronous: nothing is taken until c2 reads
 	defer c2.Close()
 	_, w := netx.Wrap(c1, 0)
@@ -175,7 +176,7 @@ func TestWriteDoesNotBlockBelowHighWater(t *testing.T) {
 }
 
 func TestWriteAboveHighWaterBlocksUntilLowWater(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	c1, c2 := net.Pipe()
 	defer c2.Close()
 	_, w := netx.Wrap(c1, 0)
@@ -219,7 +220,7 @@ func TestWriteAboveHighWaterBlocksUntilLowWater(t *testing.T) {
 }
 
 func TestWriteDeadlineWhileBlocked(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	c1, c2 := net.Pipe()
 	defer c2.Close()
 	_, w := netx.Wrap(c1, 0)
@@ -243,7 +244,7 @@ func TestWriteDeadlineWhileBlocked(t *testing.T) {
 func TestWritePastDeadline(t *testing.T) {
 	for _, network := range []string{"tcp", "unix"} {
 		t.Run(network, func(t *testing.T) {
-			watchdog(t, 20*time.Second)
+			testenv.Watchdog(t, 20*time.Second)
 			client, _ := connPair(t, network)
 			_, w := netx.Wrap(client, 0)
 			client.SetWriteDeadline(time.Now().Add(-time.Second))
@@ -273,7 +274,7 @@ func TestWritePastDeadline(t *testing.T) {
 }
 
 func TestDrain(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	c1, c2 := net.Pipe()
 	defer c2.Close()
 	_, w := netx.Wrap(c1, 0)
@@ -324,7 +325,7 @@ func TestDrain(t *testing.T) {
 }
 
 func TestSetWriteBufferLimits(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	tests := []struct {
 		high, low         int
 		wantHigh, wantLow int
@@ -356,7 +357,7 @@ func TestSetWriteBufferLimits(t *testing.T) {
 }
 
 func TestWriteLinesKeepsOrder(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	client, server := connPair(t, "tcp")
 	g := &gateConn{Conn: client, gate: make(chan struct{}), entered: make(chan struct{}, 1)}
 	_, w := netx.Wrap(g, 0)
@@ -396,7 +397,7 @@ func TestWriteLinesKeepsOrder(t *testing.T) {
 func TestWriteDoesNotRetain(t *testing.T) {
 	for _, network := range []string{"tcp", "unix"} {
 		t.Run(network, func(t *testing.T) {
-			watchdog(t, 20*time.Second)
+			testenv.Watchdog(t, 20*time.Second)
 			client, server := connPair(t, network)
 			setBuffers(t, client, server, 32<<10)
 			_, w := netx.Wrap(client, 0)
@@ -465,7 +466,7 @@ func setBuffers(t *testing.T, client, server net.Conn, n int) {
 func TestConcurrentWriters(t *testing.T) {
 	for _, network := range []string{"tcp", "unix"} {
 		t.Run(network, func(t *testing.T) {
-			watchdog(t, 30*time.Second)
+			testenv.Watchdog(t, 30*time.Second)
 			client, server := connPair(t, network)
 			_, w := netx.Wrap(client, 0)
 			const writers, lines = 8, 500
@@ -534,7 +535,7 @@ func TestConcurrentWriters(t *testing.T) {
 func TestCloseFlushes(t *testing.T) {
 	for _, network := range []string{"tcp", "unix"} {
 		t.Run(network, func(t *testing.T) {
-			watchdog(t, 20*time.Second)
+			testenv.Watchdog(t, 20*time.Second)
 			client, server := connPair(t, network)
 			_, w := netx.Wrap(client, 0)
 			got := readAllAsync(server)
@@ -557,7 +558,7 @@ func TestCloseFlushes(t *testing.T) {
 }
 
 func TestCloseIsBoundedAndIdempotent(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	client, server := connPair(t, "tcp") // the server end never reads
 	setBuffers(t, client, server, 64<<10)
 	_, w := netx.Wrap(client, 0)
@@ -589,7 +590,7 @@ func TestCloseIsBoundedAndIdempotent(t *testing.T) {
 }
 
 func TestAbortDropsUnsent(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	c1, c2 := net.Pipe()
 	_, w := netx.Wrap(c1, 0)
 	if _, err := w.Write([]byte("never read")); err != nil {
@@ -613,7 +614,7 @@ func TestAbortDropsUnsent(t *testing.T) {
 }
 
 func TestAbortCutsCloseShort(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	c1, c2 := net.Pipe()
 	defer c2.Close()
 	_, w := netx.Wrap(c1, 0)
@@ -640,7 +641,7 @@ func TestAbortCutsCloseShort(t *testing.T) {
 }
 
 func TestWriterOwnsNoGoroutineWhenIdle(t *testing.T) {
-	watchdog(t, 30*time.Second)
+	testenv.Watchdog(t, 30*time.Second)
 	base := goroutines(t)
 	const pairs = 20
 	var ws []*netx.Writer
@@ -676,7 +677,7 @@ func TestWriterOwnsNoGoroutineWhenIdle(t *testing.T) {
 }
 
 func TestWriteEOFUnsupported(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	c1, c2 := net.Pipe()
 	defer c2.Close()
 	_, w := netx.Wrap(c1, 0)
@@ -699,7 +700,7 @@ func TestPingPongWithoutDrain(t *testing.T) {
 	}
 	for name, mk := range kinds {
 		t.Run(name, func(t *testing.T) {
-			watchdog(t, 20*time.Second)
+			testenv.Watchdog(t, 20*time.Second)
 			c1, c2 := mk(t)
 			r1, w1 := netx.Wrap(c1, 0)
 			r2, w2 := netx.Wrap(c2, 0)
@@ -728,7 +729,7 @@ func TestPingPongWithoutDrain(t *testing.T) {
 // TestWriteThenWaitIsSent: a handler that writes and then waits on
 // something other than a read still gets its bytes out.
 func TestWriteThenWaitIsSent(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	release := make(chan struct{})
 	s := &netx.Server{Handler: func(ctx context.Context, r *bufio2.Reader, w *netx.Writer) {
 		for range 3 {
@@ -760,7 +761,7 @@ func TestWriteThenWaitIsSent(t *testing.T) {
 // one message at a time, gets every message out without a read to carry
 // it.
 func TestPushWithoutReading(t *testing.T) {
-	watchdog(t, 20*time.Second)
+	testenv.Watchdog(t, 20*time.Second)
 	msgs := make(chan string)
 	s := &netx.Server{Handler: func(ctx context.Context, r *bufio2.Reader, w *netx.Writer) {
 		if _, err := r.ReadLine(); err != nil {

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"flag"
+	"github.com/streamkit/streamkit/internal/testenv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,7 +31,7 @@ func TestMain(m *testing.M) {
 //
 //	go test ./examples/tour -update
 func TestTour(t *testing.T) {
-	exampletest.Watchdog(t, 3*time.Minute)
+	testenv.Watchdog(t, 3*time.Minute)
 	got := exampletest.Run(t, programs.Path(t, "tour")) // fails t unless the tour exits 0
 	golden := filepath.Join("testdata", "tour.golden")
 	if *update {

@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -21,19 +20,6 @@ import (
 
 // Module is the module path of the example programs.
 const Module = "github.com/streamkit/streamkit/examples/"
-
-// Watchdog makes t panic, with every goroutine's stack, if it is still
-// running after d: a hang becomes a failure that says where it hung.
-func Watchdog(t testing.TB, d time.Duration) {
-	t.Helper()
-	name := t.Name()
-	timer := time.AfterFunc(d, func() {
-		buf := make([]byte, 4<<20)
-		n := runtime.Stack(buf, true)
-		panic(fmt.Sprintf("watchdog: %s still running after %v\n\n%s", name, d, buf[:n]))
-	})
-	t.Cleanup(func() { timer.Stop() })
-}
 
 // Programs builds example programs, all in one go build, the first time
 // one of them is asked for. Under -race they are built with -race too.
@@ -281,39 +267,4 @@ func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
-}
-
-// Python returns the path of the CPython version (e.g. "3.6.15")
-// installed by pyenv, or skips t if it is not installed.
-func Python(t testing.TB, version string) string {
-	t.Helper()
-	if p := FindPython(version); p != "" {
-		return p
-	}
-	t.Skipf("CPython %s is not installed with pyenv", version)
-	return ""
-}
-
-// FindPython returns the path of the CPython version installed by pyenv,
-// or "" if it is not installed.
-func FindPython(version string) string {
-	var roots []string
-	if out, err := exec.Command("pyenv", "root").Output(); err == nil {
-		roots = append(roots, strings.TrimSpace(string(out)))
-	}
-	if r := os.Getenv("PYENV_ROOT"); r != "" {
-		roots = append(roots, r)
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		roots = append(roots, filepath.Join(home, ".pyenv"))
-	}
-	major, minor, _ := strings.Cut(version, ".")
-	minor, _, _ = strings.Cut(minor, ".")
-	for _, root := range roots {
-		p := filepath.Join(root, "versions", version, "bin", "python"+major+"."+minor)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	return ""
 }

@@ -3,6 +3,7 @@ package pyrepr_test
 import (
 	"encoding/hex"
 	"fmt"
+	"github.com/streamkit/streamkit/internal/testenv"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -15,7 +16,6 @@ import (
 	"unicode"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/streamkit/streamkit/examples/internal/exampletest"
 	"github.com/streamkit/streamkit/examples/internal/pyrepr"
 )
 
@@ -66,7 +66,7 @@ func TestBytes(t *testing.T) {
 func pythons(t *testing.T) []struct{ version, path string } {
 	var found []struct{ version, path string }
 	for _, v := range []string{"3.6.15", "3.13.0"} {
-		if p := exampletest.FindPython(v); p != "" {
+		if p, _ := testenv.FindPython(v); p != "" {
 			found = append(found, struct{ version, path string }{v, p})
 		}
 	}
@@ -116,7 +116,7 @@ func TestStrAgainstPython(t *testing.T) {
 	for _, py := range pythons(t) {
 		version, python := py.version, py.path
 		t.Run(version, func(t *testing.T) {
-			exampletest.Watchdog(t, time.Minute)
+			testenv.Watchdog(t, time.Minute)
 			strs := trickyStrings()
 			var reqs []string
 			for _, s := range strs {
@@ -139,7 +139,7 @@ func TestBytesAgainstPython(t *testing.T) {
 	for _, py := range pythons(t) {
 		version, python := py.version, py.path
 		t.Run(version, func(t *testing.T) {
-			exampletest.Watchdog(t, time.Minute)
+			testenv.Watchdog(t, time.Minute)
 			var in []string
 			for c := range 256 {
 				in = append(in, string([]byte{byte(c)}))
@@ -170,7 +170,7 @@ func TestStrEveryCharacter(t *testing.T) {
 	for _, py := range pythons(t) {
 		version, python := py.version, py.path
 		t.Run(version, func(t *testing.T) {
-			exampletest.Watchdog(t, 2*time.Minute)
+			testenv.Watchdog(t, 2*time.Minute)
 			lines := askPython(t, python, []string{"c 0 3ffff", "c e0000 e01ff", "c f0000 f00ff", "c 10ff00 10ffff"})
 			compared, skipped := 0, 0
 			for _, line := range lines {
@@ -220,7 +220,7 @@ func TestAddrAgainstPython(t *testing.T) {
 	for _, py := range pythons(t) {
 		version, python := py.version, py.path
 		t.Run(version, func(t *testing.T) {
-			exampletest.Watchdog(t, time.Minute)
+			testenv.Watchdog(t, time.Minute)
 			dir, err := os.MkdirTemp("", "pyrepr")
 			if err != nil {
 				t.Fatal(err)
