@@ -503,12 +503,7 @@ func BenchmarkInterleaved(b *testing.B) {
 					c.Write(line)
 					br.ReadSlice('\n')
 				}
-			}, func(n int) {
-				for range n {
-					w.Write(line)
-					r.ReadLineSlice()
-				}
-			})
+			}, netxPingPong(b, r, w, line))
 		})
 		b.Run(network+"/Pipelined", func(b *testing.B) {
 			std := startStdServer(b, network, stdEchoBuffered)
@@ -533,19 +528,7 @@ func BenchmarkInterleaved(b *testing.B) {
 					br.ReadSlice('\n')
 				}
 				<-done
-			}, func(n int) {
-				done := make(chan struct{})
-				go func() {
-					defer close(done)
-					for range n {
-						w.Write(line)
-					}
-				}()
-				for range n {
-					r.ReadLineSlice()
-				}
-				<-done
-			})
+			}, netxPipelined(r, w, line))
 		})
 		b.Run(network+"/64KiB", func(b *testing.B) {
 			std := startStdServer(b, network, stdEchoLarge)
@@ -647,6 +630,37 @@ func interleaveAs(b *testing.B, n int, base string, std func(n int), name string
 	b.ReportMetric(0, "ns/op")
 }
 
+// netxPingPong returns one side of an interleaved benchmark: n lines
+// written and their echoes read, one at a time.
+func netxPingPong(b *testing.B, r *bufio2.Reader, w *netx.Writer, line []byte) func(n int) {
+	return func(n int) {
+		for range n {
+			w.Write(line)
+			if _, err := r.ReadLineSlice(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
+// netxPipelined returns one side of an interleaved benchmark: n lines
+// written from one goroutine while their echoes are read in another.
+func netxPipelined(r *bufio2.Reader, w *netx.Writer, line []byte) func(n int) {
+	return func(n int) {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for range n {
+				w.Write(line)
+			}
+		}()
+		for range n {
+			r.ReadLineSlice()
+		}
+		<-done
+	}
+}
+
 // BenchmarkLazyReads compares, in the same run, pairs that read through
 // the connection's Read holding the Reader's buffer while they wait
 // ("plain", netx.SetPlainReads) with pairs that wait holding no buffer
@@ -670,46 +684,20 @@ func BenchmarkLazyReads(b *testing.B) {
 			}
 			return r, w
 		}
-		pingPong := func(r *bufio2.Reader, w *netx.Writer, line []byte) func(n int) {
-			return func(n int) {
-				for range n {
-					w.Write(line)
-					if _, err := r.ReadLineSlice(); err != nil {
-						b.Fatal(err)
-					}
-				}
-			}
-		}
-		pipelined := func(r *bufio2.Reader, w *netx.Writer) func(n int) {
-			line := benchPayload()
-			return func(n int) {
-				done := make(chan struct{})
-				go func() {
-					defer close(done)
-					for range n {
-						w.Write(line)
-					}
-				}()
-				for range n {
-					r.ReadLineSlice()
-				}
-				<-done
-			}
-		}
 		b.Run(network+"/PingPong", func(b *testing.B) {
 			pr, pw := pair(b, true)
 			lr, lw := pair(b, false)
-			interleaveAs(b, 300, "plain", pingPong(pr, pw, benchPayload()), "lazy", pingPong(lr, lw, benchPayload()))
+			interleaveAs(b, 300, "plain", netxPingPong(b, pr, pw, benchPayload()), "lazy", netxPingPong(b, lr, lw, benchPayload()))
 		})
 		b.Run(network+"/Pipelined", func(b *testing.B) {
 			pr, pw := pair(b, true)
 			lr, lw := pair(b, false)
-			interleaveAs(b, 20000, "plain", pipelined(pr, pw), "lazy", pipelined(lr, lw))
+			interleaveAs(b, 20000, "plain", netxPipelined(pr, pw, benchPayload()), "lazy", netxPipelined(lr, lw, benchPayload()))
 		})
 		b.Run(network+"/LargeLines", func(b *testing.B) {
 			pr, pw := pair(b, true)
 			lr, lw := pair(b, false)
-			interleaveAs(b, 100, "plain", pingPong(pr, pw, large), "lazy", pingPong(lr, lw, large))
+			interleaveAs(b, 100, "plain", netxPingPong(b, pr, pw, large), "lazy", netxPingPong(b, lr, lw, large))
 		})
 	}
 }
