@@ -40,8 +40,8 @@ func (b *Reader) ReadExactlySlice(n int) ([]byte, error) {
 	if n > b.limit {
 		return b.ReadExactly(n)
 	}
-	if b.skipping {
-		if err := b.skipLine(); err != nil {
+	if b.skipping || b.w-b.r < n {
+		if err := b.begin(); err != nil {
 			return nil, err
 		}
 	}
@@ -77,8 +77,8 @@ func (b *Reader) eofError(want int) error {
 // is p[:n]. With nothing buffered, large reads go from the source straight
 // into p.
 func (b *Reader) ReadExactlyInto(p []byte) (n int, err error) {
-	if b.skipping {
-		if err := b.skipLine(); err != nil {
+	if b.skipping || b.w-b.r < len(p) {
+		if err := b.begin(); err != nil {
 			return 0, err
 		}
 	}
@@ -106,6 +106,7 @@ func (b *Reader) ReadExactlyInto(p []byte) (n int, err error) {
 			return 0, b.readErr()
 		}
 		if rest := len(p) - n; rest >= max(len(b.buf), minBufferSize) {
+			b.startRead()
 			m, err := b.rd.Read(p[n:])
 			if m < 0 || m > rest {
 				panic("bufio2: source returned an invalid count from Read")

@@ -1,30 +1,9 @@
 package bufio2
 
 import (
-	"io"
 	"math/bits"
 	"sync"
 )
-
-// A LazySource is a source that can wait for data without holding a buffer
-// to read into, such as a socket that can be polled for readability (netx's
-// connections are LazySources).
-//
-// When a [Reader]'s buffer is empty and it must read, it calls ReadLazy
-// instead of Read. get returns the buffer to read into: the Reader's own if
-// it has one, else a small one from a pool shared by all Readers. release
-// gives the Reader's buffer back to that pool. ReadLazy must call release
-// before it waits for data (if it called get before and found nothing to
-// read, as a non-blocking read that would block does, it must not use that
-// buffer again), and call get again once data can be read; it reads as Read
-// would and returns the count, which refers to the buffer that get returned
-// last. It must not keep a buffer after ReadLazy returns. So a Reader that
-// waits on an idle connection holds no buffer at all, while a busy one reads
-// straight into the buffer it has.
-type LazySource interface {
-	io.Reader
-	ReadLazy(get func() []byte, release func()) (n int, err error)
-}
 
 // Buffers are shared through pools by size class: minBufferSize << c for c
 // < numClasses, from 4 KiB to 1 MiB. A buffer of any other size (a limit

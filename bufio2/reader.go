@@ -60,16 +60,21 @@ var (
 // A Reader is not safe for concurrent use.
 type Reader struct {
 	rd    io.Reader
-	lazy  LazySource // rd, if it is one
-	buf   []byte     // *bufp, or nil
-	bufp  *[]byte    // the buffer as the pools hold it (pool.go)
-	r, w  int        // buf[r:w] is buffered, unread data
+	lazy  LazySource  // rd, if it is one
+	start ReadStarter // rd, if it is one
+	buf   []byte      // *bufp, or nil
+	bufp  *[]byte     // the buffer as the pools hold it (pool.go)
+	r, w  int         // buf[r:w] is buffered, unread data
 	limit int
 	eof   bool  // the source returned io.EOF
 	err   error // an error from the source, not yet returned
 
 	lastByte int  // the last byte read, for UnreadByte; -1 if none
 	skipping bool // ReadLine is discarding the rest of an overlong line
+
+	// The call in progress (see begin): whether it has read from the
+	// source yet, and whether it began with nothing buffered.
+	started, fresh bool
 
 	seps sepSet // ReadUntilAny's separators and what it knows of the buffer; see until.go
 
@@ -117,12 +122,38 @@ func (b *Reader) AtEOF() bool { return b.eof && b.Buffered() == 0 }
 func (b *Reader) Reset(rd io.Reader) {
 	b.rd = rd
 	b.lazy, _ = rd.(LazySource)
+	b.start, _ = rd.(ReadStarter)
 	b.dropBuf()
 	b.eof, b.err = false, nil
 	b.lastByte = -1
 	b.skipping = false
 	b.seps.invalidate()
 	b.lazySize, b.peak = 0, 0
+}
+
+// begin starts a call that may read from the source. Every call that reads
+// goes through it, after its fast path (a call served from the buffer needs
+// no begin): it finishes the skip of an overlong line that an earlier
+// ReadLine could not finish, and it arms startRead, which tells a
+// ReadStarter source about the call before its first read.
+func (b *Reader) begin() error {
+	b.started = false
+	b.fresh = b.r == b.w && !b.skipping
+	if b.skipping {
+		return b.skipLine()
+	}
+	return nil
+}
+
+// startRead is called before every read from the source: the first one of
+// a call tells a ReadStarter.
+func (b *Reader) startRead() {
+	if !b.started {
+		b.started = true
+		if b.start != nil {
+			b.start.StartRead(b.fresh)
+		}
+	}
 }
 
 // readErr returns the pending error from the source and clears it.
@@ -147,6 +178,7 @@ func (b *Reader) fill(need, most int) (shift int) {
 	} else {
 		shift = b.makeRoom(need, most)
 	}
+	b.startRead()
 	for i := 0; i < maxEmptyReads; i++ {
 		var n int
 		var err error
@@ -226,8 +258,8 @@ func (b *Reader) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	if b.skipping {
-		if err := b.skipLine(); err != nil {
+	if b.skipping || b.r == b.w {
+		if err := b.begin(); err != nil {
 			return 0, err
 		}
 	}
@@ -262,6 +294,7 @@ func (b *Reader) Read(p []byte) (int, error) {
 // readDirect reads from the source into p, bypassing the buffer, with the
 // same end-of-stream and no-progress rules as fill.
 func (b *Reader) readDirect(p []byte) (int, error) {
+	b.startRead()
 	for i := 0; i < maxEmptyReads; i++ {
 		n, err := b.rd.Read(p)
 		if n < 0 || n > len(p) {
@@ -283,8 +316,8 @@ func (b *Reader) readDirect(p []byte) (int, error) {
 
 // ReadByte reads and returns one byte, or io.EOF at the end of the stream.
 func (b *Reader) ReadByte() (byte, error) {
-	if b.skipping {
-		if err := b.skipLine(); err != nil {
+	if b.skipping || b.r == b.w {
+		if err := b.begin(); err != nil {
 			return 0, err
 		}
 	}
@@ -340,10 +373,11 @@ func (b *Reader) Peek(n int) ([]byte, error) {
 		panic("bufio2: Peek: negative count")
 	}
 	b.lastByte = -1
-	if b.skipping {
-		if err := b.skipLine(); err != nil {
-			return nil, err
-		}
+	if !b.skipping && n <= b.w-b.r && n <= b.limit {
+		return b.buf[b.r : b.r+n], nil
+	}
+	if err := b.begin(); err != nil {
+		return nil, err
 	}
 	if n > b.limit {
 		b.ensure(b.limit)
@@ -377,10 +411,12 @@ func (b *Reader) Discard(n int) (discarded int, err error) {
 		panic("bufio2: Discard: negative count")
 	}
 	b.lastByte = -1
-	if b.skipping {
-		if err := b.skipLine(); err != nil {
-			return 0, err
-		}
+	if !b.skipping && n <= b.w-b.r {
+		b.r += n
+		return n, nil
+	}
+	if err := b.begin(); err != nil {
+		return 0, err
 	}
 	for {
 		skip := min(b.w-b.r, n-discarded)
@@ -407,10 +443,8 @@ func (b *Reader) Discard(n int) (discarded int, err error) {
 // io.WriterTo, WriteTo hands the rest over to it.
 func (b *Reader) WriteTo(w io.Writer) (n int64, err error) {
 	b.lastByte = -1
-	if b.skipping {
-		if err := b.skipLine(); err != nil {
-			return 0, err
-		}
+	if err := b.begin(); err != nil {
+		return 0, err
 	}
 	flush := func() error {
 		for b.r < b.w {
@@ -439,6 +473,7 @@ func (b *Reader) WriteTo(w io.Writer) (n int64, err error) {
 		return n, nil
 	}
 	if wt, ok := b.rd.(io.WriterTo); ok {
+		b.startRead()
 		m, err := wt.WriteTo(w)
 		n += m
 		if err == nil {

@@ -46,9 +46,7 @@ func (b *Reader) ReadUntilSlice(sep []byte) ([]byte, error) {
 		panic("bufio2: ReadUntil: empty separator")
 	}
 	if b.skipping {
-		if err := b.skipLine(); err != nil {
-			return nil, err
-		}
+		// begin, below, finishes the skip.
 	} else if len(sep) == 1 {
 		// The common cases, without a call: a separator of one byte
 		// ("\n") or two ("\r\n") whose first candidate in the buffer
@@ -61,6 +59,9 @@ func (b *Reader) ReadUntilSlice(sep []byte) ([]byte, error) {
 		if i >= 0 && i <= b.limit && b.buf[b.r+i] == sep[0] {
 			return b.take(b.r + i + 2), nil
 		}
+	}
+	if err := b.begin(); err != nil {
+		return nil, err
 	}
 	end, err := b.untilOne(sep)
 	if err != nil {
@@ -93,9 +94,7 @@ func (b *Reader) ReadUntilAny(seps ...[]byte) ([]byte, error) {
 // on the Reader.
 func (b *Reader) ReadUntilAnySlice(seps ...[]byte) ([]byte, error) {
 	if b.skipping {
-		if err := b.skipLine(); err != nil {
-			return nil, err
-		}
+		// begin, below, finishes the skip.
 	} else if set := &b.seps; set.fast && set.describes(seps) {
 		// The common case, without a call: the byte that won the last
 		// search comes first again, and a separator ends there, within
@@ -109,6 +108,9 @@ func (b *Reader) ReadUntilAnySlice(seps ...[]byte) ([]byte, error) {
 				return b.take(e + 1), nil
 			}
 		}
+	}
+	if err := b.begin(); err != nil {
+		return nil, err
 	}
 	end, err := b.untilAny(seps)
 	if err != nil {
@@ -160,13 +162,14 @@ func (b *Reader) ReadLine() ([]byte, error) {
 // points into the Reader's buffer and is valid only until the next call on
 // the Reader.
 func (b *Reader) ReadLineSlice() ([]byte, error) {
-	if b.skipping {
-		if err := b.skipLine(); err != nil {
-			return nil, err
+	if !b.skipping {
+		if i := bytes.IndexByte(b.buf[b.r:b.w], '\n'); i >= 0 && i <= b.limit {
+			// The common case, without a call: a line that is buffered.
+			return b.take(b.r + i + 1), nil
 		}
-	} else if i := bytes.IndexByte(b.buf[b.r:b.w], '\n'); i >= 0 && i <= b.limit {
-		// The common case, without a call: a line that is buffered.
-		return b.take(b.r + i + 1), nil
+	}
+	if err := b.begin(); err != nil {
+		return nil, err
 	}
 	end, err := b.untilOne(newline)
 	switch {
