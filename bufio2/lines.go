@@ -23,10 +23,17 @@ import (
 //		}
 //		...
 //	}
-func (b *Reader) Lines() iter.Seq2[[]byte, error] {
+func (b *Reader) Lines() iter.Seq2[[]byte, error] { return b.lines(b.ReadLine) }
+
+// LinesSlice is [Reader.Lines] without the copies: each line is read by
+// [Reader.ReadLineSlice], and is valid only until the loop body returns. A
+// body that keeps a line must copy it (bytes.Clone).
+func (b *Reader) LinesSlice() iter.Seq2[[]byte, error] { return b.lines(b.ReadLineSlice) }
+
+func (b *Reader) lines(read func() ([]byte, error)) iter.Seq2[[]byte, error] {
 	return func(yield func([]byte, error) bool) {
 		for {
-			line, err := b.ReadLine()
+			line, err := read()
 			if err == io.EOF {
 				return
 			}

@@ -25,7 +25,7 @@ func ExampleIncompleteReadError() {
 	// Output:
 	// got "abc" of 5 bytes
 	// true
-	// incomplete read: stream ended after 3 of 5 bytes
+	// bufio2.ReadExactly: the stream ended after 3 of 5 bytes; the bytes read are in Partial
 }
 
 // A separator read that overruns the limit leaves the data buffered:
@@ -40,7 +40,7 @@ func ExampleLimitOverrunError() {
 		fmt.Printf("%q\n", key)
 	}
 	// Output:
-	// limit overrun: separator found after 15 bytes, limit is 8
+	// bufio2.ReadUntil: separator found after 15 bytes, over the limit of 8; the data is still buffered: read it (ReadExactly(Consumed)) or skip it (SkipUntil); NewReaderLimit raises the limit
 	// "a-very-long-key"
 }
 

@@ -43,6 +43,7 @@ var (
 	_ Resyncer  = Delimited{}
 	_ enveloper = Delimited{}
 	_ compiler  = Delimited{}
+	_ delimiter = Delimited{}
 )
 
 var newlineSeps = [][]byte{[]byte("\n")}
@@ -176,4 +177,9 @@ func (c Delimited) envelope(dst, payload []byte) ([]byte, []byte, error) {
 		return dst, nil, fmt.Errorf("%w: Delimited: the payload's end and the separator %q decode as a shorter frame", ErrInvalidPayload, sep)
 	}
 	return dst, sep, nil
+}
+
+func (c Delimited) separators() [][]byte {
+	seps, _ := c.seps()
+	return seps
 }

@@ -144,7 +144,7 @@ func ExampleDelimited() {
 	// Output:
 	// "PING" <nil>
 	// "PONG" <nil>
-	// "" incomplete read: stream ended after 4 bytes without a separator
+	// "" frame.Reader.Next: the stream ended after 4 bytes without a separator (at offset 11); the bytes read are in Partial
 }
 
 func ExampleFixed() {
@@ -155,7 +155,7 @@ func ExampleFixed() {
 	// Output:
 	// "abc" <nil>
 	// "def" <nil>
-	// "" incomplete read: stream ended after 2 of 3 bytes
+	// "" frame.Reader.Next: the stream ended after 2 of 3 bytes (at offset 6); the bytes read are in Partial
 }
 
 func ExampleSplitFunc() {

@@ -37,6 +37,7 @@ var (
 	_ Resyncer  = Lines{}
 	_ enveloper = Lines{}
 	_ compiler  = Lines{}
+	_ delimiter = Lines{}
 )
 
 func (c Lines) max() int { return maxOr(c.Max, DefaultMaxDelimited, "Lines") }
@@ -126,3 +127,7 @@ func (c Lines) envelope(dst, payload []byte) ([]byte, []byte, error) {
 	}
 	return dst, lf, nil
 }
+
+var lfSeps = [][]byte{lf}
+
+func (c Lines) separators() [][]byte { return lfSeps }

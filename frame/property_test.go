@@ -215,7 +215,8 @@ func scanAll(data []byte, split bufio.SplitFunc, max int) []event {
 func TestScannerInterop(t *testing.T) {
 	ignoreOffsets := cmp.Options{eventOpts,
 		cmpopts.IgnoreFields(errs.FrameTooLargeError{}, "Offset"),
-		cmpopts.IgnoreFields(errs.MalformedFrameError{}, "Offset")}
+		cmpopts.IgnoreFields(errs.MalformedFrameError{}, "Offset"),
+		cmpopts.IgnoreFields(errs.IncompleteReadError{}, "Offset")}
 	rapid.Check(t, func(t *rapid.T) {
 		c := genCodec(t)
 		stream := genStream(t, c)
@@ -229,7 +230,8 @@ func TestScannerInterop(t *testing.T) {
 
 // TestScannerInteropVectors runs the known vectors of each codec in a
 // Scanner, with their offsets: a Scanner's errors have offsets within the
-// frame, which the first frame's are.
+// frame, which the first frame's are. (An incomplete frame at the end of
+// the stream is not at the start: its offset is not compared.)
 func TestScannerInteropVectors(t *testing.T) {
 	for _, tc := range []struct {
 		c  frame.Limited
@@ -248,7 +250,7 @@ func TestScannerInteropVectors(t *testing.T) {
 	} {
 		want := wholeEvents(t, []byte(tc.in), tc.c, frame.StopOversized)
 		got := scanAll([]byte(tc.in), tc.c.Split, tc.c.MaxFrame()+1)
-		if diff := cmp.Diff(want, got, eventOpts); diff != "" {
+		if diff := cmp.Diff(want, got, eventOpts, cmpopts.IgnoreFields(errs.IncompleteReadError{}, "Offset")); diff != "" {
 			t.Errorf("%#v on %q (-Reader +Scanner):\n%s", tc.c, tc.in, diff)
 		}
 	}

@@ -6,10 +6,10 @@ import (
 	"errors"
 	"io"
 	"iter"
-	"math"
 
 	"github.com/streamkit/streamkit/bufio2"
 	"github.com/streamkit/streamkit/errs"
+	"github.com/streamkit/streamkit/internal/readbuf"
 )
 
 // Oversized says what a [Reader] does after a frame over its codec's
@@ -36,15 +36,24 @@ const (
 // without consuming input, as in bufio.Scanner.
 const maxEmptyTokens = 100
 
-// Reader reads the frames of a stream, decoded by a [Codec]. It builds on a
-// [bufio2.Reader] whose limit is the codec's maximum frame (plus one byte,
-// to see whether the stream goes on after a frame of the maximum size).
-// The buffer starts at 4 KiB and grows as frames need, and up to 16 KiB
-// while the source fills it at every read, never past that limit.
+// Reader reads the frames of a stream, decoded by a [Codec].
+//
+// A Reader made over a [bufio2.Reader] decodes in that Reader's buffer and
+// reads nothing ahead: after each [Reader.Next] the bufio2.Reader stands
+// right after the frame returned, so the caller may go on with the
+// bufio2.Reader's own reads (ReadLine, ReadExactly), with another Reader
+// and another codec over the same bufio2.Reader (a Reader costs no buffer
+// of its own), or with netx's StartTLS, and nothing is lost. Over any other
+// io.Reader, NewReader makes a bufio2.Reader of its own.
+//
+// The buffer grows as a frame's bytes arrive, by doubling, up to the
+// codec's maximum frame: a header that declares a large frame costs memory
+// only as the frame's bytes come. Over a netx connection, a Reader that
+// waits for data holds no buffer, as the connection's bufio2.Reader does.
 //
 // [Reader.Next] returns each payload without copying it: the slice points
-// into the Reader's buffer and is valid only until the next call on the
-// Reader. [Reader.ReadFrame] returns a copy.
+// into the buffer and is valid only until the next call on the Reader or
+// on its bufio2.Reader. [Reader.ReadFrame] and [Reader.All] return copies.
 //
 // Next returns io.EOF at a clean end of the stream, after the last whole
 // frame. If the stream ends inside a frame, it returns
@@ -52,55 +61,49 @@ const maxEmptyTokens = 100
 // io.ErrUnexpectedEOF) holds), and io.EOF after that. A frame over the
 // maximum is *errs.FrameTooLargeError, returned before the frame is
 // buffered; what follows it depends on [Reader.SetOversized]. A malformed
-// frame is *errs.MalformedFrameError. The Offset of either is the position
-// in the stream (bytes from the start of what this Reader read), and the
-// Reader stays failed after them. An error from the source is returned once
-// the frames before it have been, and does not fail the Reader: the data
-// buffered so far is kept, and the next call reads on, so that a read that
-// timed out can be retried.
+// frame is *errs.MalformedFrameError. The Offset of each of these errors is
+// the position in the stream: bytes that the bufio2.Reader consumed since
+// it was made or Reset. After a malformed frame, or an oversized one that
+// the Reader does not skip, the Reader stays failed, and its bufio2.Reader
+// stands at the start of the frame that failed. An error from the source is
+// returned once the frames before it have been, and does not fail the
+// Reader: the data buffered so far is kept, and the next call reads on, so
+// that a read that timed out can be retried.
 //
-// A Reader is not safe for concurrent use.
+// A Reader is not safe for concurrent use, nor for use at the same time as
+// its bufio2.Reader.
 type Reader struct {
-	src    source
-	br     *bufio2.Reader
-	c      Codec
-	split  func(data []byte, atEOF bool) (advance int, token []byte, err error) // c.Split
+	c      *readbuf.Buffer // the bufio2.Reader's buffer
+	split  func(data []byte, atEOF bool) (advance int, token []byte, err error) // the codec's Split
 	sizer  func(data []byte) int                                                // the codec's frameLen, or nil
+	seps   [][]byte                                                             // the codec's separators, or nil
+	sepMax int                                                                  // the longest separator
 	resync Resyncer
-	max    int // the most bytes one frame may take; the bufio2 limit is one more
-
-	win     []byte // buffered data not yet consumed
-	pending int    // bytes consumed from win but not yet discarded from br
-	base    int64  // position in the stream of the bufio2.Reader's next byte
-	eof     bool   // the source has ended: win is the rest of the stream
+	max    int // the most bytes one frame may take
 
 	err     error // sticky: returned by every later call
-	srcErr  error // an error from the source, returned when more data is needed
 	skip    int64 // bytes of an oversized frame left to discard; -1: resync
 	policy  Oversized
 	empties int // empty tokens in a row
+
+	search readbuf.Search // for a codec with several separators
 }
 
-// source is the Reader's view of the stream: it notes when the stream
-// has ended, which bufio2 reports only once nothing is buffered.
-type source struct {
-	r   io.Reader
-	eof bool
-}
-
-func (s *source) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
-	if err == io.EOF {
-		s.eof = true
-	}
-	return n, err
+// delimiter is implemented by codecs that end frames with a separator.
+// Their Split asks for more data until one of the separators is buffered or
+// the buffer holds MaxFrame bytes: the Reader waits for that, scanning each
+// byte once, before it calls Split again.
+type delimiter interface {
+	separators() [][]byte
 }
 
 // errResyncStuck fails a Reader whose codec's Resync keeps more than a
 // frame's maximum without progress.
 var errResyncStuck = errors.New("frame: Resync keeps more than the maximum frame")
 
-// NewReader returns a Reader of the frames that c decodes from rd.
+// NewReader returns a Reader of the frames that c decodes from rd. If rd
+// is a *bufio2.Reader, the Reader decodes in its buffer; otherwise it reads
+// rd through a bufio2.Reader of its own.
 //
 // The maximum frame is c's MaxFrame if c is [Limited], as every codec of
 // this package is, and [bufio2.DefaultLimit] otherwise.
@@ -108,24 +111,29 @@ func NewReader(rd io.Reader, c Codec) *Reader {
 	if c == nil {
 		panic("frame: NewReader: nil Codec")
 	}
-	max := bufio2.DefaultLimit
+	maxFrame := bufio2.DefaultLimit
 	if l, ok := c.(Limited); ok {
-		max = l.MaxFrame()
-		if max <= 0 {
+		maxFrame = l.MaxFrame()
+		if maxFrame <= 0 {
 			panic("frame: NewReader: MaxFrame is not positive")
 		}
 	}
-	r := &Reader{c: c, max: max}
-	r.src.r = rd
-	// One byte over the maximum tells a frame of max bytes that the stream
-	// ends with from a longer one.
-	r.br = bufio2.NewReaderLimit(&r.src, max+1)
-	r.split = c.Split
+	buf := readbuf.Of(rd)
+	if buf == nil {
+		buf = readbuf.Of(bufio2.NewReader(rd))
+	}
+	r := &Reader{c: buf, max: maxFrame, split: c.Split}
 	if s, ok := c.(sizer); ok {
 		r.sizer = s.frameLen
 	}
 	if cc, ok := c.(compiler); ok {
 		r.split, r.sizer = cc.compile()
+	}
+	if d, ok := c.(delimiter); ok {
+		r.seps = d.separators()
+		for _, s := range r.seps {
+			r.sepMax = max(r.sepMax, len(s))
+		}
 	}
 	r.resync, _ = c.(Resyncer)
 	return r
@@ -135,19 +143,33 @@ func NewReader(rd io.Reader, c Codec) *Reader {
 // [StopOversized] (the default) or [SkipOversized].
 func (r *Reader) SetOversized(o Oversized) { r.policy = o }
 
-// Next returns the next frame's payload. The slice points into the
-// Reader's buffer and is valid only until the next call on the Reader; use
-// [Reader.ReadFrame] or bytes.Clone to keep it. Next returns a payload and
-// a nil error, or a nil payload and an error: io.EOF at the end of the
-// stream.
+// Buffered returns the number of bytes taken from the source and not yet
+// returned as frames: what the bufio2.Reader under the Reader buffers.
+func (r *Reader) Buffered() int {
+	if r.c.Skipping {
+		r.c.SkipBuffered()
+	}
+	return r.c.Buffered()
+}
+
+// Next returns the next frame's payload. The slice points into the buffer
+// and is valid only until the next call on the Reader or its
+// bufio2.Reader; use [Reader.ReadFrame] or bytes.Clone to keep it. Next
+// returns a payload and a nil error, or a nil payload and an error: io.EOF
+// at the end of the stream.
 func (r *Reader) Next() ([]byte, error) {
 	// The common case, kept small: a whole frame is buffered.
-	if data := r.win; r.err == nil && r.skip == 0 && len(data) > 0 && len(data) <= r.max {
-		adv, tok, err := r.split(data, r.eof)
+	c := r.c
+	if r.err == nil && r.skip == 0 && !c.Skipping && c.R < c.W {
+		data, atEOF := c.Buf[c.R:c.W], c.EOF
+		if len(data) > r.max {
+			data, atEOF = data[:r.max], false
+		}
+		adv, tok, err := r.split(data, atEOF)
 		if err == nil && tok != nil && uint(adv-1) < uint(len(data)) {
 			// A token, and 0 < adv <= len(data).
-			r.win = data[adv:]
-			r.pending += adv
+			c.R += adv
+			c.LastByte = -1
 			r.empties = 0
 			return tok, nil
 		}
@@ -170,7 +192,13 @@ func (r *Reader) next(first *splitResult) ([]byte, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
+	c := r.c
+	if err := c.Begin(); err != nil {
+		return nil, err
+	}
+	c.LastByte = -1
 	if r.skip != 0 {
+		first = nil
 		if err := r.skipFrame(); err != nil {
 			return nil, err
 		}
@@ -178,14 +206,14 @@ func (r *Reader) next(first *splitResult) ([]byte, error) {
 	for {
 		// The codec never sees more than one frame's maximum, so that its
 		// decisions do not depend on how much happens to be buffered.
-		data, atEOF := r.win, r.eof
+		data, atEOF := c.Buf[c.R:c.W], c.EOF
 		if len(data) > r.max {
 			data, atEOF = data[:r.max], false
 		}
 		if len(data) == 0 && !atEOF {
 			// As bufio.Scanner does, never ask for a frame in nothing
 			// but at the end (bufio.ScanRunes would panic).
-			if err := r.more(0); err != nil {
+			if err := r.more(0, 0); err != nil {
 				return nil, err
 			}
 			continue
@@ -202,6 +230,7 @@ func (r *Reader) next(first *splitResult) ([]byte, error) {
 			if err == bufio.ErrFinalToken {
 				r.err = io.EOF
 				if tok != nil {
+					c.R += max(0, min(adv, len(data)))
 					return tok, nil
 				}
 				return nil, io.EOF
@@ -214,7 +243,7 @@ func (r *Reader) next(first *splitResult) ([]byte, error) {
 		if adv > len(data) {
 			return nil, r.fail(bufio.ErrAdvanceTooFar)
 		}
-		r.consume(adv)
+		c.R += adv
 		if adv > 0 {
 			r.empties = 0
 		}
@@ -235,16 +264,17 @@ func (r *Reader) next(first *splitResult) ([]byte, error) {
 			if len(data) == 0 {
 				return nil, io.EOF
 			}
-			r.consume(len(data))
-			return nil, incomplete(data, -1)
+			pos := c.Pos()
+			c.R += len(data)
+			return nil, &errs.IncompleteReadError{Partial: bytes.Clone(data), Expected: -1, Offset: pos, Op: "frame.Reader.Next"}
 		}
 		if len(data) == r.max {
-			if len(r.win) > r.max {
+			if c.W-c.R > r.max {
 				return nil, r.fail(r.overLimit())
 			}
 			// Whether the frame is over the maximum depends on whether
 			// the stream ends here: read one byte more.
-			if err := r.more(r.max + 1); err != nil {
+			if err := r.more(r.max+1, 0); err != nil {
 				return nil, err
 			}
 			continue
@@ -253,10 +283,66 @@ func (r *Reader) next(first *splitResult) ([]byte, error) {
 		if r.sizer != nil {
 			need = r.sizer(data)
 		}
-		if err := r.more(need); err != nil {
+		if err := r.more(need, len(data)); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// more reads until the codec may decide on the frame at the start of the
+// buffer, which it has seen seen bytes of and found short: until need
+// bytes are buffered (a codec whose header gives the frame's length), a
+// separator arrives (a codec that ends frames with one), or else any new
+// data; or the stream ends. It returns nil then, or the source's error if
+// it stopped the wait before anything arrived; an error that comes with
+// new data is kept for the next call, so that the frames before it are
+// returned first.
+//
+// The separator search resumes where it stopped after each read, so a
+// frame that arrives a byte at a time is scanned once, not once per byte.
+func (r *Reader) more(need, seen int) error {
+	c := r.c
+	have := c.W - c.R
+	from := c.Pos() + int64(max(0, seen-(r.sepMax-1))) // a separator may end no earlier
+	for {
+		if c.EOF {
+			return nil
+		}
+		if c.Err != nil {
+			if c.W-c.R > have {
+				return nil
+			}
+			return c.TakeErr()
+		}
+		c.Fill(max(need, c.W-c.R+1), r.max+1)
+		n := c.W - c.R
+		switch {
+		case need > 0:
+			if n >= min(need, r.max+1) {
+				return nil
+			}
+		case r.seps == nil || n >= r.max:
+			return nil
+		case r.found(from):
+			return nil
+		default:
+			from = c.Pos() + int64(max(0, n-(r.sepMax-1)))
+		}
+	}
+}
+
+// found reports whether one of the codec's separators starts at or after
+// stream position from in the buffer.
+func (r *Reader) found(from int64) bool {
+	c := r.c
+	data := c.Buf[c.At(from):c.W]
+	if len(r.seps) == 1 {
+		if sep := r.seps[0]; len(sep) == 1 {
+			return bytes.IndexByte(data, sep[0]) >= 0
+		}
+		return bytes.Contains(data, r.seps[0])
+	}
+	return r.search.Contains(c, r.seps, c.At(from))
 }
 
 // ReadFrame is [Reader.Next] with a copy: the payload is the caller's to
@@ -269,13 +355,12 @@ func (r *Reader) ReadFrame() ([]byte, error) {
 	return bytes.Clone(p), nil
 }
 
-// All returns an iterator over the frames of the stream, each as
-// [Reader.Next] returns it: valid only until the loop body returns, so a
-// body that keeps a payload must copy it (bytes.Clone). The iteration ends
-// at the end of the stream. An error is yielded as (nil, err); after an
-// oversized frame that the Reader skips (see [SkipOversized]), the
-// iteration goes on with the next frame unless the loop breaks, and after
-// any other error it stops.
+// All returns an iterator over the frames of the stream, each read by
+// [Reader.ReadFrame] and the caller's to keep. The iteration ends at the
+// end of the stream. An error is yielded as (nil, err); after an oversized
+// frame that the Reader skips (see [SkipOversized]), the iteration goes on
+// with the next frame unless the loop breaks, and after any other error it
+// stops.
 //
 //	for p, err := range r.All() {
 //		if err != nil {
@@ -283,10 +368,17 @@ func (r *Reader) ReadFrame() ([]byte, error) {
 //		}
 //		...
 //	}
-func (r *Reader) All() iter.Seq2[[]byte, error] {
+func (r *Reader) All() iter.Seq2[[]byte, error] { return r.all(r.ReadFrame) }
+
+// AllSlice is [Reader.All] without the copies: each payload is read by
+// [Reader.Next], and is valid only until the loop body returns. A body
+// that keeps a payload must copy it (bytes.Clone).
+func (r *Reader) AllSlice() iter.Seq2[[]byte, error] { return r.all(r.Next) }
+
+func (r *Reader) all(next func() ([]byte, error)) iter.Seq2[[]byte, error] {
 	return func(yield func([]byte, error) bool) {
 		for {
-			p, err := r.Next()
+			p, err := next()
 			if err == io.EOF {
 				return
 			}
@@ -302,90 +394,42 @@ func (r *Reader) All() iter.Seq2[[]byte, error] {
 	}
 }
 
-// offset returns the position of win[0] in the stream.
-func (r *Reader) offset() int64 { return r.base + int64(r.pending) }
-
-// consume moves past n bytes of the window.
-func (r *Reader) consume(n int) {
-	r.win = r.win[n:]
-	r.pending += n
-}
-
-// sync discards the consumed bytes from the bufio2.Reader. They are
-// buffered, so this never reads.
-func (r *Reader) sync() {
-	if r.pending > 0 {
-		r.br.Discard(r.pending)
-		r.base += int64(r.pending)
-		r.pending = 0
-	}
-}
-
-// refresh makes the window all the buffered data.
-func (r *Reader) refresh() {
-	r.sync()
-	// With more than the limit buffered (the buffer starts at 4 KiB even
-	// for a smaller limit), Peek returns it all with ErrBufferFull.
-	r.win, _ = r.br.Peek(r.br.Buffered())
-	r.eof = r.src.eof
-}
-
-// more reads more of the stream into the window. need is how many bytes
-// the frame at the start of the window takes, if the codec knows, else 0:
-// then one more read is enough (bufio2 grows its buffer by doubling when it
-// is full, and while the source keeps filling it). It returns nil once the
-// window has grown or the stream has ended, or the source's error.
-func (r *Reader) more(need int) error {
-	if err := r.srcErr; err != nil {
-		r.srcErr = nil
-		return err
-	}
-	r.sync()
-	have := len(r.win)
-	_, err := r.br.Peek(min(max(need, have+1), r.max+1))
-	r.refresh()
-	switch {
-	case err == nil, r.eof:
-		return nil
-	case len(r.win) > have:
-		r.srcErr = err // return the frames read so far first
-		return nil
-	}
-	return err
-}
-
 // overLimit is the error for a frame that the codec has not found within
 // the maximum.
 func (r *Reader) overLimit() error {
-	return &errs.FrameTooLargeError{Size: int64(r.max) + 1, Max: r.max, AtLeast: true, Offset: r.offset()}
+	return &errs.FrameTooLargeError{Size: int64(r.max) + 1, Max: r.max, AtLeast: true, Offset: r.c.Pos()}
 }
 
 // splitErr handles an error from the codec.
 func (r *Reader) splitErr(err error, atEOF bool) error {
+	c := r.c
 	switch e := err.(type) {
 	case *errs.FrameTooLargeError:
-		rel := min(max(e.Offset, 0), int64(len(r.win)))
-		c := *e
-		c.Offset += r.offset()
-		if r.policy == SkipOversized && (c.Skip > 0 || r.resync != nil) {
-			r.consume(int(rel))
+		rel := min(max(e.Offset, 0), int64(c.W-c.R))
+		cp := *e
+		cp.Offset += c.Pos()
+		if r.policy == SkipOversized && (cp.Skip > 0 || r.resync != nil) {
+			c.R += int(rel)
 			r.skip = -1
-			if c.Skip > 0 {
-				r.skip = c.Skip
+			if cp.Skip > 0 {
+				r.skip = cp.Skip
 			}
-			return &c
+			return &cp
 		}
-		return r.fail(&c)
+		return r.fail(&cp)
 	case *errs.MalformedFrameError:
-		c := *e
-		c.Offset += r.offset()
-		return r.fail(&c)
+		cp := *e
+		cp.Offset += c.Pos()
+		return r.fail(&cp)
 	case *errs.IncompleteReadError:
 		if atEOF {
 			// The stream ended inside a frame: what follows is the end.
-			r.consume(len(r.win))
+			cp := *e
+			cp.Offset += c.Pos()
+			cp.Op = "frame.Reader.Next"
+			c.R = c.W
 			r.err = io.EOF
-			return err
+			return &cp
 		}
 	}
 	return r.fail(err)
@@ -402,41 +446,37 @@ func (r *Reader) fail(err error) error {
 	return err
 }
 
-// skipFrame discards the oversized frame at the start of the window.
+// skipFrame discards the oversized frame at the start of the buffer.
 func (r *Reader) skipFrame() error {
-	r.sync()
+	c := r.c
 	for r.skip > 0 {
-		d, err := r.br.Discard(int(min(r.skip, math.MaxInt)))
-		r.skip -= int64(d)
-		r.base += int64(d)
-		if err != nil {
-			if !r.src.eof {
-				r.refresh()
-				return err // the source failed: go on discarding next time
+		r.skip -= c.Discard(r.skip)
+		if r.skip > 0 {
+			if c.Err != nil {
+				return c.TakeErr() // go on discarding next time
 			}
 			r.skip = 0 // the stream ended inside the frame
 		}
 	}
-	r.refresh()
 	for r.skip < 0 {
-		adv, done := r.resync.Resync(r.win, r.eof)
-		if adv < 0 || adv > len(r.win) {
+		adv, done := r.resync.Resync(c.Buf[c.R:c.W], c.EOF)
+		if adv < 0 || adv > c.W-c.R {
 			r.skip = 0
 			return r.fail(bufio.ErrAdvanceTooFar)
 		}
-		if !done && adv == 0 && len(r.win) > r.max {
+		if !done && adv == 0 && c.W-c.R > r.max {
 			r.skip = 0
 			return r.fail(errResyncStuck)
 		}
-		r.consume(adv)
-		if done || r.eof {
+		c.R += adv
+		if done || c.EOF {
 			if !done {
-				r.consume(len(r.win)) // the stream ended inside the frame
+				c.R = c.W // the stream ended inside the frame
 			}
 			r.skip = 0
 			break
 		}
-		if err := r.more(0); err != nil {
+		if err := r.more(0, 0); err != nil {
 			return err
 		}
 	}
