@@ -81,12 +81,13 @@ type Reader struct {
 	resync Resyncer
 	max    int // the most bytes one frame may take
 
+	last    int   // the bytes the last frame took: the guess at the next one's size
 	err     error // sticky: returned by every later call
 	skip    int64 // bytes of an oversized frame left to discard; -1: resync
 	policy  Oversized
 	empties int // empty tokens in a row
 
-	search readbuf.Search // for a codec with several separators
+	search *readbuf.Search // for a codec with several separators
 }
 
 // delimiter is implemented by codecs that end frames with a separator.
@@ -134,6 +135,9 @@ func NewReader(rd io.Reader, c Codec) *Reader {
 		for _, s := range r.seps {
 			r.sepMax = max(r.sepMax, len(s))
 		}
+		if len(r.seps) > 1 {
+			r.search = new(readbuf.Search)
+		}
 	}
 	r.resync, _ = c.(Resyncer)
 	return r
@@ -171,6 +175,7 @@ func (r *Reader) Next() ([]byte, error) {
 			c.R += adv
 			c.LastByte = -1
 			r.empties = 0
+			r.last = adv
 			return tok, nil
 		}
 		return r.next(&splitResult{adv, tok, err})
@@ -246,6 +251,7 @@ func (r *Reader) next(first *splitResult) ([]byte, error) {
 		c.R += adv
 		if adv > 0 {
 			r.empties = 0
+			r.last = adv
 		}
 		if tok != nil {
 			if adv == 0 {
@@ -314,7 +320,14 @@ func (r *Reader) more(need, seen int) error {
 			}
 			return c.TakeErr()
 		}
-		c.Fill(max(need, c.W-c.R+1), r.max+1)
+		fill := max(need, c.W-c.R+1)
+		if need == 0 {
+			// Frames of the size of the last one are likely: read one whole,
+			// and no further (see Fill), so that the frame after it does not
+			// straddle the buffer's end.
+			fill = max(fill, r.last)
+		}
+		c.Fill(fill, r.max+1)
 		n := c.W - c.R
 		switch {
 		case need > 0:

@@ -98,6 +98,7 @@ type Buffer struct {
 
 	get     func() []byte // b.getLazy and b.releaseLazy, for ReadLazy
 	release func()
+	exact   int // during a lazy Fill: the most bytes get offers, or 0 for all (see Fill)
 }
 
 // Init makes b an empty Buffer over src with the given limit.
@@ -182,6 +183,12 @@ func (b *Buffer) TakeErr() error {
 // follows the bytes that arrive, not a count that the stream declares.
 // Fill must not be called while Stopped.
 //
+// When need exceeds what is buffered by MinSize or more, Fill reads no
+// further than need: a large frame or block is read exactly, so that it
+// ends where the buffer's data ends and the next one does not straddle it
+// (which would cost a copy to make it contiguous). Otherwise Fill reads as
+// much as the buffer has room for.
+//
 // A read that returns data and an error keeps both: the data is buffered,
 // io.EOF sets EOF, and any other error is kept in Err for the caller to
 // return once it has used the data.
@@ -191,14 +198,18 @@ func (b *Buffer) Fill(need, most int) {
 	}
 	b.startRead()
 	if b.R == b.W && b.lazy != nil {
-		b.fillLazy()
+		b.fillLazy(need)
 		return
 	}
 	b.makeRoom(need, most)
 	if b.W == len(b.Buf) {
 		panic("readbuf: Fill: no room")
 	}
-	n, err := b.readSource(b.Buf[b.W:])
+	p := b.Buf[b.W:]
+	if need-b.W >= MinSize && need < len(b.Buf) {
+		p = b.Buf[b.W:need] // makeRoom moved the data to the start
+	}
+	n, err := b.readSource(p)
 	b.W += n
 	b.peak = max(b.peak, b.W)
 	b.setErr(err)
@@ -254,8 +265,13 @@ func (b *Buffer) setErr(err error) {
 // fillLazy is Fill for an empty buffer over a lazy source, which takes a
 // buffer (get) only once it has data and gives it back (release) before
 // it waits, so that a reader waiting for data holds no buffer.
-func (b *Buffer) fillLazy() {
+func (b *Buffer) fillLazy(need int) {
 	b.rewind()
+	b.exact = 0
+	if need >= MinSize {
+		b.exact = need
+	}
+	defer func() { b.exact = 0 }()
 	for range maxEmptyReads {
 		n, err := b.lazy.ReadLazy(b.get, b.release)
 		if n < 0 || n > len(b.Buf) {

@@ -67,8 +67,11 @@ func (b *Buffer) setBuf(p *[]byte) {
 // the size that recent reads used (nextSize) from the pool.
 func (b *Buffer) getLazy() []byte {
 	if b.bufp == nil {
-		b.setBuf(takeBuf(max(b.size, MinSize)))
+		b.setBuf(takeBuf(max(b.size, MinSize, min(b.exact, b.Limit))))
 		b.peak = 0
+	}
+	if b.exact > 0 && b.exact < len(b.Buf) {
+		return b.Buf[:b.exact]
 	}
 	return b.Buf
 }
