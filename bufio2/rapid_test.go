@@ -393,3 +393,37 @@ func TestReadLineSkipsOverlongLines(t *testing.T) {
 		}
 	})
 }
+
+// TestUntilAnyAutomaton: with many separators, or long ones, ReadUntilAny
+// searches with an automaton instead of the filter on last bytes; the
+// model checks it as it checks the filter, on streams made of near-matches
+// of separators that look alike.
+func TestUntilAnyAutomaton(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		limit := rpLimit().Draw(t, "limit")
+		alpha := rapid.SampledFrom([]byte("ab\n"))
+		seps := rapid.OneOf(
+			rapid.SliceOfN(rapid.SliceOfN(alpha, 1, 6), 9, 20),  // many
+			rapid.SliceOfN(rapid.SliceOfN(alpha, 17, 40), 2, 4), // long
+		).Draw(t, "seps")
+		var stream []byte
+		for range rapid.IntRange(0, 30).Draw(t, "pieces") {
+			sep := rapid.SampledFrom(seps).Draw(t, "piece")
+			cut := rapid.IntRange(0, len(sep)).Draw(t, "cut") // a separator or a part of it
+			stream = append(stream, sep[:cut]...)
+			stream = append(stream, rapid.SliceOfN(alpha, 0, 3).Draw(t, "filler")...)
+		}
+		plan := rpPlan(limit, true).Draw(t, "plan")
+		c := newRefReader(t, stream, limit, plan, rapid.Bool().Draw(t, "eofWithData"), false)
+		variant := rapid.SampledFrom([]int{refUntilAny, refUntilAnySlice}).Draw(t, "variant")
+		for i := 0; len(c.m.rest) > 0 && i < 200; i++ {
+			c.readUntil(seps, variant)
+			if over := c.lastOverrun; over != nil {
+				c.readExactly(over.Consumed, refExactlyCopy)
+			}
+			c.check()
+		}
+		c.readUntil(seps, variant) // io.EOF
+		c.check()
+	})
+}

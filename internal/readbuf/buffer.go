@@ -401,23 +401,27 @@ func (b *Buffer) Discard(n int64) int64 {
 	}
 }
 
-// Unread puts p, the bytes consumed just before the current position, back
-// in front of the stream; the buffer must be empty. It is how a read that
-// fails part way loses nothing. The buffer may grow to hold p; it shrinks
-// again once it is empty.
+// Unread puts p, the bytes consumed just before the current position,
+// back in front of the stream. It is how a read that fails part way loses
+// nothing. The buffer may grow to hold p; it shrinks again once it is
+// empty.
 func (b *Buffer) Unread(p []byte) {
-	if b.R != b.W {
-		panic("readbuf: Unread with data buffered")
-	}
-	b.rewind()
 	if len(p) == 0 {
 		return
 	}
-	if len(b.Buf) < len(p) {
-		b.setBuf(takeBuf(len(p)))
+	if b.R == b.W {
+		b.rewind()
 	}
-	b.off -= int64(len(p))
-	b.W = copy(b.Buf, p)
+	if b.R < len(p) {
+		n := b.W - b.R
+		q := takeBuf(max(len(p)+n, MinSize))
+		copy((*q)[len(p):], b.Buf[b.R:b.W])
+		b.off += int64(b.R) - int64(len(p))
+		b.setBuf(q)
+		b.R, b.W = len(p), len(p)+n
+	}
+	b.R -= len(p)
+	copy(b.Buf[b.R:], p)
 }
 
 // SkipLine discards data through the next '\n' or to the end of the

@@ -91,17 +91,22 @@ func (b *Buffer) UntilAny(s *Search, seps [][]byte, limit int) (end int, err err
 		return b.UntilOne(seps[0], limit)
 	}
 	s.prepare(b, seps)
-	// scan is where the search goes on: no match ends before it.
+	// scan is where the search goes on: for the filter, where the last
+	// byte of the next match may be; for the automaton, the next byte it
+	// reads, in state.
 	scan := b.Pos() + int64(s.minLen) - 1
-	state := 0 // the automaton's, when s.ac is set
-	if s.ac != nil && s.resumeGen == b.Gen && s.resumeFrom == b.Pos() {
-		// A retry of a search that stopped on a source error.
-		scan, state = s.resumeScan, s.resumeState
+	state := 0
+	if s.ac != nil {
+		scan = b.Pos()
+		if s.resumeGen == b.Gen && s.resumeFrom == b.Pos() {
+			// A retry of a search that stopped without a match.
+			scan, state = s.resumeScan, s.resumeState
+		}
 	}
 	for {
 		var e, n int
 		if s.ac != nil {
-			e, n, state = s.ac.next(b.Buf, max(b.At(scan), b.R), b.W, state)
+			e, n, state = s.ac.next(b.Buf, b.At(scan), b.W, state)
 		} else {
 			e, n = s.index(b, seps, b.At(scan))
 		}
