@@ -227,3 +227,64 @@ func BenchmarkReadExactly(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSeparators: the separator search on the inputs that used to
+// make it slow, against bytes.Index (std=Index), the limit for one
+// separator, in the same run.
+//
+//   - Long/...: one self-similar separator of 8,194 bytes ('a' x 8,193 then
+//     'b') at the end of 16 MiB of 'a': every byte is a near-match. The
+//     Reader's limit is 32 MiB, so that the whole stream is one read.
+//   - Many64/...: 64 separators of 64 bytes that differ only in their last
+//     two bytes, over 16 MiB of near-matches (the common 62-byte prefix and
+//     two other bytes), reported in ns/byte: the target is at most 10.
+func BenchmarkSeparators(b *testing.B) {
+	const size = 16 << 20
+	long := append(bytes.Repeat([]byte{'a'}, 8193), 'b')
+	longData := append(bytes.Repeat([]byte{'a'}, size), long...)
+	b.Run("Long/std=Index", func(b *testing.B) {
+		b.SetBytes(int64(len(longData)))
+		for range b.N {
+			if bytes.Index(longData, long) != size {
+				b.Fatal("no match")
+			}
+		}
+	})
+	b.Run("Long/ReadUntilSlice", func(b *testing.B) {
+		b.SetBytes(int64(len(longData)))
+		src := bytes.NewReader(longData)
+		r := bufio2.NewReaderLimit(src, 32<<20)
+		for range b.N {
+			src.Reset(longData)
+			r.Reset(src)
+			if p, err := r.ReadUntilSlice(long); err != nil || len(p) != len(longData) {
+				b.Fatal(len(p), err)
+			}
+		}
+	})
+
+	prefix := bytes.Repeat([]byte("xy"), 31) // 62 bytes
+	var seps [][]byte
+	for i := range 64 {
+		seps = append(seps, append(bytes.Clone(prefix), byte('A'+i/8), byte('A'+i%8)))
+	}
+	var near []byte
+	for len(near) < size {
+		near = append(near, prefix...)
+		near = append(near, 'Z', 'A') // no separator ends with "ZA"
+	}
+	manyData := append(near, seps[63]...)
+	b.Run("Many64/ReadUntilAnySlice", func(b *testing.B) {
+		b.SetBytes(int64(len(manyData)))
+		src := bytes.NewReader(manyData)
+		r := bufio2.NewReaderLimit(src, 32<<20)
+		for range b.N {
+			src.Reset(manyData)
+			r.Reset(src)
+			if p, err := r.ReadUntilAnySlice(seps...); err != nil || len(p) != len(manyData) {
+				b.Fatal(len(p), err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(manyData)), "ns/byte")
+	})
+}
