@@ -171,10 +171,19 @@ func (b *Reader) readLineSlow(op string) ([]byte, error) {
 		return nil, err
 	}
 	end, err := c.UntilOne(newline, c.Limit)
-	switch {
-	case err == nil:
-		return c.Take(end), nil
-	case err == readbuf.ErrPartial:
+	if err != nil {
+		return b.lineErr(err, op)
+	}
+	return c.Take(end), nil
+}
+
+// lineErr is the result of a ReadLine whose search failed: the last line,
+// if the stream ended without '\n', or the error, after the overlong line
+// is skipped. (Apart from readLineSlow, so that the frame of a read that
+// waits stays small.)
+func (b *Reader) lineErr(err error, op string) ([]byte, error) {
+	c := &b.c
+	if err == readbuf.ErrPartial {
 		return c.Take(c.W), nil
 	}
 	var over *errs.LimitOverrunError

@@ -73,7 +73,7 @@ const maxEmptyTokens = 100
 // A Reader is not safe for concurrent use, nor for use at the same time as
 // its bufio2.Reader.
 type Reader struct {
-	c      *readbuf.Buffer // the bufio2.Reader's buffer
+	c      *readbuf.Buffer                                                      // the bufio2.Reader's buffer
 	split  func(data []byte, atEOF bool) (advance int, token []byte, err error) // the codec's Split
 	sizer  func(data []byte) int                                                // the codec's frameLen, or nil
 	seps   [][]byte                                                             // the codec's separators, or nil
@@ -178,22 +178,15 @@ func (r *Reader) Next() ([]byte, error) {
 			r.last = adv
 			return tok, nil
 		}
-		return r.next(&splitResult{adv, tok, err})
+		return r.next(true, adv, tok, err)
 	}
-	return r.next(nil)
+	return r.next(false, 0, nil, nil)
 }
 
-// splitResult is what the codec's Split returned for the current window.
-type splitResult struct {
-	adv int
-	tok []byte
-	err error
-}
-
-// next is Next's loop for everything but the common case. first, if not
-// nil, is what Split returned for the current window, so that the codec is
-// not asked twice about the same data.
-func (r *Reader) next(first *splitResult) ([]byte, error) {
+// next is Next's loop for everything but the common case. If split is
+// set, adv, tok and err are what Split returned for the current window, so
+// that the codec is not asked twice about the same data.
+func (r *Reader) next(split bool, adv int, tok []byte, err error) ([]byte, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -203,7 +196,7 @@ func (r *Reader) next(first *splitResult) ([]byte, error) {
 	}
 	c.LastByte = -1
 	if r.skip != 0 {
-		first = nil
+		split = false
 		if err := r.skipFrame(); err != nil {
 			return nil, err
 		}
@@ -223,24 +216,12 @@ func (r *Reader) next(first *splitResult) ([]byte, error) {
 			}
 			continue
 		}
-		var adv int
-		var tok []byte
-		var err error
-		if first != nil {
-			adv, tok, err, first = first.adv, first.tok, first.err, nil
-		} else {
+		if !split {
 			adv, tok, err = r.split(data, atEOF)
 		}
+		split = false
 		if err != nil {
-			if err == bufio.ErrFinalToken {
-				r.err = io.EOF
-				if tok != nil {
-					c.R += max(0, min(adv, len(data)))
-					return tok, nil
-				}
-				return nil, io.EOF
-			}
-			return nil, r.splitErr(err, atEOF)
+			return r.splitErr(err, adv, tok, atEOF)
 		}
 		if adv < 0 {
 			return nil, r.fail(bufio.ErrNegativeAdvance)
@@ -266,13 +247,7 @@ func (r *Reader) next(first *splitResult) ([]byte, error) {
 		}
 		// The codec needs more data.
 		if atEOF {
-			r.err = io.EOF
-			if len(data) == 0 {
-				return nil, io.EOF
-			}
-			pos := c.Pos()
-			c.R += len(data)
-			return nil, &errs.IncompleteReadError{Partial: bytes.Clone(data), Expected: -1, Offset: pos, Op: "frame.Reader.Next"}
+			return nil, r.endInFrame()
 		}
 		if len(data) == r.max {
 			if c.W-c.R > r.max {
@@ -407,14 +382,44 @@ func (r *Reader) all(next func() ([]byte, error)) iter.Seq2[[]byte, error] {
 	}
 }
 
+// endInFrame is the error when the stream ends and the codec still asks
+// for more: io.EOF with nothing buffered, else an incomplete frame holding
+// the rest. The Reader is done either way.
+func (r *Reader) endInFrame() error {
+	c := r.c
+	r.err = io.EOF
+	if c.R == c.W {
+		return io.EOF
+	}
+	pos := c.Pos()
+	data := bytes.Clone(c.Buf[c.R:c.W])
+	c.R = c.W
+	return &errs.IncompleteReadError{Partial: data, Expected: -1, Offset: pos, Op: "frame.Reader.Next"}
+}
+
 // overLimit is the error for a frame that the codec has not found within
 // the maximum.
 func (r *Reader) overLimit() error {
 	return &errs.FrameTooLargeError{Size: int64(r.max) + 1, Max: r.max, AtLeast: true, Offset: r.c.Pos()}
 }
 
-// splitErr handles an error from the codec.
-func (r *Reader) splitErr(err error, atEOF bool) error {
+// splitErr handles an error from the codec's Split, which returned adv and
+// tok with it.
+func (r *Reader) splitErr(err error, adv int, tok []byte, atEOF bool) ([]byte, error) {
+	c := r.c
+	if err == bufio.ErrFinalToken {
+		r.err = io.EOF
+		if tok != nil {
+			c.R += max(0, min(adv, c.W-c.R))
+			return tok, nil
+		}
+		return nil, io.EOF
+	}
+	return nil, r.codecErr(err, atEOF)
+}
+
+// codecErr turns an error from the codec into the Reader's.
+func (r *Reader) codecErr(err error, atEOF bool) error {
 	c := r.c
 	switch e := err.(type) {
 	case *errs.FrameTooLargeError:

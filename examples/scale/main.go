@@ -33,6 +33,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -48,7 +49,8 @@ import (
 	"time"
 )
 
-// serverEnv names the server a child process runs: "netx" or "bufio".
+// serverEnv names the server a child process runs: "netx", "frame" or
+// "bufio".
 const serverEnv = "STREAMKIT_SCALE_SERVER"
 
 // fdSlack is how many open files a process needs besides its connections.
@@ -74,7 +76,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	counts := fs.String("n", "1000,10000", "connection counts, comma-separated")
 	lineSize := fs.Int("line", 60<<10, "bytes per line, '\\n' included")
 	parallel := fs.Int("parallel", 100, "clients dialing or sending at once")
-	servers := fs.String("servers", "netx,bufio", "servers to measure, comma-separated: netx, bufio")
+	servers := fs.String("servers", "netx,frame,bufio", "servers to measure, comma-separated: netx, frame, bufio")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -91,7 +93,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	cfg.counts = slices.Compact(cfg.counts)
 	for _, s := range strings.Split(*servers, ",") {
 		s = strings.TrimSpace(s)
-		if s != "netx" && s != "bufio" {
+		if s != "netx" && s != "frame" && s != "bufio" {
 			fmt.Fprintf(stderr, "scale: -servers: unknown server %q\n", s)
 			return 2
 		}
@@ -114,7 +116,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	fmt.Fprintf(stdout, "workload: each connection sends one %d-byte line, read whole and echoed; then idle\n", cfg.lineSize)
+	fmt.Fprintf(stdout, "workload: each connection sends one %d-byte line (frame: a length-prefixed frame), read whole and echoed; then idle\n", cfg.lineSize)
 	fmt.Fprintln(stdout, "server: a child process, so that its RSS is its own; clients: this process, on loopback")
 	fmt.Fprintln(stdout, "memory: after two GCs and debug.FreeOSMemory, growth over the same server with no connection, per connection")
 	if !rssAvailable() {
@@ -298,9 +300,9 @@ func measureServer(server string, n int, cfg config, stdout io.Writer) (result, 
 	}
 	res.accept = time.Since(start)
 
-	// One long line each, echoed.
-	line := bytes.Repeat([]byte("x"), cfg.lineSize)
-	line[len(line)-1] = '\n'
+	// One long line each (a length-prefixed frame for the frame server),
+	// echoed.
+	line := message(server, cfg.lineSize)
 	bufs := make(chan []byte, cfg.parallel) // one for each client at work
 	for range cfg.parallel {
 		bufs <- make([]byte, len(line))
@@ -333,7 +335,7 @@ func measureServer(server string, n int, cfg config, stdout io.Writer) (result, 
 	var echoed atomic.Int64
 	start = time.Now()
 	parallel(n, cfg.parallel, func(i int) error {
-		ping := []byte("ping\n")
+		ping := message(server, 5)
 		buf := make([]byte, len(ping))
 		if _, err := conns[i].Write(ping); err != nil {
 			return nil
@@ -346,6 +348,19 @@ func measureServer(server string, n int, cfg config, stdout io.Writer) (result, 
 	res.echoTime = time.Since(start)
 	res.echoed = int(echoed.Load())
 	return res, nil
+}
+
+// message returns what a client sends the server: a line of size bytes,
+// '\n' included, or for the frame server a frame of size bytes in all, with
+// LengthPrefixed's 4-byte big-endian header.
+func message(server string, size int) []byte {
+	m := bytes.Repeat([]byte("x"), size)
+	if server == "frame" {
+		binary.BigEndian.PutUint32(m, uint32(size-4))
+		return m
+	}
+	m[len(m)-1] = '\n'
+	return m
 }
 
 // parallel calls f(i) for i in [0, n) from at most p goroutines and

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/streamkit/streamkit/bufio2"
+	"github.com/streamkit/streamkit/frame"
 	"github.com/streamkit/streamkit/netx"
 )
 
@@ -55,6 +57,27 @@ func serverMain(role string, in io.Reader, out io.Writer) int {
 						return
 					}
 					if _, err := w.Write(line); err != nil {
+						return
+					}
+					echoed.Add(1)
+				}
+			},
+			Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
+		}
+		go s.Serve(ln)
+	case "frame":
+		s := &netx.Server{
+			Handler: func(ctx context.Context, r *bufio2.Reader, w *netx.Writer) {
+				started.Add(1)
+				fr := frame.NewReader(r, frame.LengthPrefixed{})
+				var hdr [4]byte
+				for {
+					p, err := fr.Next()
+					if err != nil {
+						return
+					}
+					binary.BigEndian.PutUint32(hdr[:], uint32(len(p)))
+					if err := w.WriteLines(hdr[:], p); err != nil {
 						return
 					}
 					echoed.Add(1)

@@ -197,22 +197,41 @@ func (b *Buffer) Fill(need, most int) {
 		panic(errNoSource)
 	}
 	b.startRead()
+	var p []byte // nil: the lazy source's ReadLazy
 	if b.R == b.W && b.lazy != nil {
-		b.fillLazy(need)
-		return
+		b.lazyRoom(need)
+	} else {
+		p = b.room(need, most)
 	}
+	n, err := b.readSource(p)
+	b.exact = 0
+	b.W += n
+	b.peak = max(b.peak, b.W)
+	b.setErr(err)
+}
+
+// room readies the buffer for a Fill from a source that reads into it, and
+// returns the space to read into.
+func (b *Buffer) room(need, most int) []byte {
 	b.makeRoom(need, most)
 	if b.W == len(b.Buf) {
 		panic("readbuf: Fill: no room")
 	}
-	p := b.Buf[b.W:]
 	if need-b.W >= MinSize && need < len(b.Buf) {
-		p = b.Buf[b.W:need] // makeRoom moved the data to the start
+		return b.Buf[b.W:need] // makeRoom moved the data to the start
 	}
-	n, err := b.readSource(p)
-	b.W += n
-	b.peak = max(b.peak, b.W)
-	b.setErr(err)
+	return b.Buf[b.W:]
+}
+
+// lazyRoom readies an empty buffer for a Fill from a lazy source, which
+// takes a buffer (get) only once it has data and gives it back (release)
+// before it waits, so that a reader waiting for data holds no buffer.
+func (b *Buffer) lazyRoom(need int) {
+	b.rewind()
+	b.exact = 0
+	if need >= MinSize {
+		b.exact = need
+	}
 }
 
 // errNoSource is the panic of a read from a zero bufio2.Reader.
@@ -237,13 +256,25 @@ func (b *Buffer) WriteSourceTo(w io.Writer) (n int64, ok bool, err error) {
 	return n, true, err
 }
 
-// readSource reads from the source into p, retrying empty reads; it
-// returns io.ErrNoProgress after maxEmptyReads of them.
+// readSource reads from the source into p, or, if p is nil, from the lazy
+// source into the buffer that get hands out; it retries empty reads and
+// returns io.ErrNoProgress after maxEmptyReads of them. It is the only
+// code that reads from the source. (A read that waits has Fill, readSource
+// and the source's own frames below the reader's: keep them small.)
 func (b *Buffer) readSource(p []byte) (int, error) {
 	for range maxEmptyReads {
-		n, err := b.src.Read(p)
-		if n < 0 || n > len(p) {
-			panic("bufio2: source returned an invalid count from Read")
+		var n int
+		var err error
+		if p == nil {
+			n, err = b.lazy.ReadLazy(b.get, b.release)
+			if n < 0 || n > len(b.Buf) {
+				panic("bufio2: source returned an invalid count from ReadLazy")
+			}
+		} else {
+			n, err = b.src.Read(p)
+			if n < 0 || n > len(p) {
+				panic("bufio2: source returned an invalid count from Read")
+			}
 		}
 		if n > 0 || err != nil {
 			return n, err
@@ -260,31 +291,6 @@ func (b *Buffer) setErr(err error) {
 	default:
 		b.Err = err
 	}
-}
-
-// fillLazy is Fill for an empty buffer over a lazy source, which takes a
-// buffer (get) only once it has data and gives it back (release) before
-// it waits, so that a reader waiting for data holds no buffer.
-func (b *Buffer) fillLazy(need int) {
-	b.rewind()
-	b.exact = 0
-	if need >= MinSize {
-		b.exact = need
-	}
-	defer func() { b.exact = 0 }()
-	for range maxEmptyReads {
-		n, err := b.lazy.ReadLazy(b.get, b.release)
-		if n < 0 || n > len(b.Buf) {
-			panic("bufio2: source returned an invalid count from ReadLazy")
-		}
-		b.W = n
-		b.peak = max(b.peak, n)
-		if n > 0 || err != nil {
-			b.setErr(err)
-			return
-		}
-	}
-	b.Err = io.ErrNoProgress
 }
 
 // ReadDirect reads from the source straight into p, bypassing the buffer,

@@ -225,9 +225,9 @@ type Search struct {
 	// The automaton's resume point after a search that stopped without a
 	// match (a source error, a timeout): a retry from the same position
 	// goes on from scan in the given state.
-	resumeGen             uint32
+	resumeGen              uint32
 	resumeFrom, resumeScan int64
-	resumeState           int
+	resumeState            int
 }
 
 // nextByte says that a last byte does not occur at stream positions
