@@ -41,13 +41,29 @@
 //		if err != nil {
 //			return err // *errs.FrameTooLargeError for a lying prefix, before anything is allocated
 //		}
-//		handle(payload) // valid until the next frame: bytes.Clone it to keep it
+//		handle(payload) // the caller's to keep
 //	}
 //
 // and to write, frame.NewWriter(conn, codec): WriteFrame batches small frames,
 // Flush sends them. Lines, Delimited, Fixed, Uvarint, Netstring and
 // OctetCounting work the same way, and each codec's Split is a
 // bufio.SplitFunc, so it also drives a bufio.Scanner.
+//
+// All yields copies; AllSlice and Next, the zero-copy reads, return views
+// valid until the next call. That is the rule everywhere in streamkit: a
+// slice is the caller's to keep unless the name says Slice (or it is
+// frame.Reader.Next).
+//
+// # Switching framing part way
+//
+// A frame.Reader over a bufio2.Reader decodes in the bufio2.Reader's buffer
+// and reads nothing ahead, so a protocol can change its framing mid-stream
+// and lose nothing:
+//
+//	br := bufio2.NewReader(conn)
+//	head, err := br.ReadLineTrimmed()                       // a line,
+//	body, err := frame.NewReader(br, frame.LengthPrefixed{}).Next() // a frame,
+//	tail, err := br.ReadLine()                              // lines again
 //
 // # Serving
 //

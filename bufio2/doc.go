@@ -17,18 +17,38 @@
 // grows only as a read needs, never past the limit plus the longest separator
 // plus one read's worth. A stream with no separator costs O(limit) whatever its
 // size; the read fails with *[errs.LimitOverrunError], and the data stays
-// buffered so it can be read another way (for example ReadExactly(Consumed)).
-// Whether a read overruns depends only on the stream, never on how it was
-// chunked: it overruns exactly when asyncio's reader, given the whole stream at
-// once, overruns.
+// buffered so it can be read another way (for example ReadExactly(Consumed))
+// or skipped ([Reader.SkipUntil]). Whether a read overruns depends only on the
+// stream, never on how it was chunked: it overruns exactly when asyncio's
+// reader, given the whole stream at once, overruns.
+//
+// A count that the stream declares costs memory only as its bytes arrive:
+// [Reader.ReadExactly] of more than the limit grows its result by doubling as
+// the bytes come, so a peer that claims a terabyte and sends ten bytes costs
+// ten bytes, not a terabyte.
+//
+// # One buffer per stream
+//
+// A frame.Reader made over a Reader decodes its frames in the Reader's own
+// buffer and reads nothing ahead of them. The two kinds of reads can follow
+// each other on one stream in any order (a head of lines, then
+// length-prefixed frames, then lines again), frame.Readers with different
+// codecs can take turns, and netx's StartTLS sees every byte not yet read,
+// whichever reader buffered it. A frame.Reader's frame may grow the buffer
+// past the limit, up to its codec's maximum frame, as the frame's bytes
+// arrive.
 //
 // # Idle readers
 //
 // Buffers are shared through pools. When a Reader's source is a
 // [LazySource] — a netx connection, or a [Feed] — the Reader gives its buffer
-// back whenever it has to wait for data, and takes a 4 KiB one when data
-// arrives: ten thousand idle connections hold no read buffers at all, even if
-// each once read a line that filled 64 KiB.
+// back whenever it has to wait for data, and takes one again when data
+// arrives, sized to what its recent reads used (4 KiB to 1 MiB): ten
+// thousand idle connections hold no read buffers at all, even if each once
+// read a line that filled 64 KiB, while a connection that keeps receiving
+// 60 KiB messages reads each one whole. A [ReadStarter] source is told when
+// each call starts reading from it, which netx uses for its per-call read
+// timeout and to tell an idle connection from one in the middle of a message.
 //
 // # Errors
 //
@@ -36,19 +56,36 @@
 //     wrapped.
 //   - *[errs.IncompleteReadError]: the stream ended part way through a read;
 //     Partial holds what was there. errors.Is(err, io.ErrUnexpectedEOF) holds.
-//   - *[errs.LimitOverrunError]: no separator within the limit.
+//   - *[errs.LimitOverrunError]: no separator within the limit; Discarded says
+//     whether the data is gone (ReadLine) or still buffered (the others).
+//   - *[errs.MalformedFrameError]: [Reader.ReadBlock]'s block is not followed
+//     by its trailer; nothing was consumed.
 //   - Any other error comes from the source. It is returned once, by the first
 //     read that needs more data than is buffered, and nothing buffered is lost,
 //     so a read that failed on a timeout can be retried.
 //
+// Every message starts with the call that failed (bufio2.ReadUntil, ...) and
+// says what became of the data.
+//
 // # Copies and views
 //
-// Each read that returns a slice comes in two forms. ReadLine, ReadUntil,
-// ReadUntilAny and ReadExactly return a slice that is the caller's to keep.
-// ReadLineSlice, ReadUntilSlice, ReadUntilAnySlice and ReadExactlySlice return
-// a view into the Reader's buffer, without a copy or an allocation; it is valid
-// only until the next call on the Reader, as with bufio.Reader.ReadSlice.
-// ReadExactlyInto reads into the caller's own buffer.
+// One rule holds across streamkit: a call or an iterator that returns a
+// slice returns the caller's own copy, unless its name ends in Slice (or it
+// is frame.Reader.Next, the zero-copy frame read). ReadLine, ReadUntil,
+// ReadUntilAny, ReadExactly, ReadBlock, ReadLineTrimmed and Lines return
+// copies. ReadLineSlice, ReadUntilSlice, ReadUntilAnySlice,
+// ReadExactlySlice, ReadBlockSlice, ReadLineTrimmedSlice and LinesSlice
+// return views into the Reader's buffer, without a copy or an allocation;
+// a view is valid only until the next call on the Reader (or on a
+// frame.Reader over it), as with bufio.Reader.ReadSlice. ReadExactlyInto
+// reads into the caller's own buffer.
+//
+// # Line protocols with counted values
+//
+// [Reader.ReadLineTrimmed] reads a line without its "\n" or "\r\n";
+// [Reader.ReadBlock] reads n bytes and checks the trailer that must follow
+// them, in one call: a RESP bulk string is a line "$5" and then
+// ReadBlock(5, "\r\n").
 //
 // # From asyncio
 //
@@ -61,6 +98,7 @@
 //	await readuntil(sep)            ReadUntil(sep)
 //	await readuntil((s1, s2))       ReadUntilAny(s1, s2)
 //	await readexactly(n)            ReadExactly(n)
+//	readline() then strip           ReadLineTrimmed()
 //	at_eof()                        AtEOF()
 //	async for line in reader        for line, err := range r.Lines()
 //	feed_data / feed_eof            Feed.Write / Feed.Close
@@ -80,6 +118,8 @@
 //   - Peek, Discard, ReadByte, UnreadByte and WriteTo come from bufio.Reader;
 //     asyncio has no such calls.
 //
+// The zero Reader has no source: [Reader.Reset] gives it one (with
+// DefaultLimit), and a read before that panics with a message that says so.
 // A Reader is not safe for concurrent use; a Feed is safe for one producer and
 // one reader goroutine.
 package bufio2

@@ -19,11 +19,34 @@
 //	Netstring       "5:hello,"
 //	OctetCounting   "5 hello"                         RFC 6587 syslog over TCP
 //
-// A [Reader] decodes frames from an io.Reader, on a [bufio2.Reader]: one
-// driver loop serves every codec. [Reader.Next] returns each payload
-// without a copy (valid until the next call), [Reader.ReadFrame] a copy,
-// and [Reader.All] an iterator. A [Writer] encodes frames into a buffer
-// and batches them into few writes.
+// A [Reader] decodes frames from an io.Reader: one driver loop serves
+// every codec. [Reader.Next] returns each payload without a copy (valid until
+// the next call), [Reader.ReadFrame] a copy, [Reader.All] an iterator of
+// copies and [Reader.AllSlice] one of views: as everywhere in streamkit, a
+// slice is the caller's to keep unless the name says Slice (Next, the
+// zero-copy read, is the one other exception). A [Writer] encodes frames into
+// a buffer and batches them into few writes.
+//
+// # One buffer per connection
+//
+// A Reader made over a [bufio2.Reader] decodes in that Reader's buffer and
+// reads nothing ahead: after each Next the bufio2.Reader stands right after
+// the frame returned. A protocol that changes its framing part way reads on
+// with the bufio2.Reader's own calls, or with another Reader and another
+// codec over the same bufio2.Reader (which costs no buffer), and loses
+// nothing: an HTTP head then a length-prefixed body, PostgreSQL's untyped
+// startup message then typed messages, RESP's line then bulk block, STARTTLS
+// after a framed greeting (netx's StartTLS sees every plaintext byte not yet
+// read). Over a netx connection, a Reader that waits for data holds no
+// buffer. Over any other io.Reader, NewReader makes a bufio2.Reader of its
+// own.
+//
+// Memory follows the bytes that arrive, never a peer's claim: a frame whose
+// header declares n bytes grows the buffer by doubling as its bytes come, so
+// a lying header costs what was actually sent. A codec that ends frames with
+// a separator is asked again only once a separator has arrived, found by a
+// search that resumes where it stopped: a long line that arrives a byte at a
+// time is scanned once.
 //
 // # Limits and bad input
 //
