@@ -305,3 +305,37 @@ func TestLargeFrameGrowsWithTheBytes(t *testing.T) {
 type readFunc func(p []byte) (int, error)
 
 func (f readFunc) Read(p []byte) (int, error) { return f(p) }
+
+// TestIteratorOwnership: All yields copies that stay valid after the loop;
+// AllSlice yields views, as its name says.
+func TestIteratorOwnership(t *testing.T) {
+	stream := "aaaa\nbbbb\ncccc\n"
+	var kept [][]byte
+	for p, err := range frame.NewReader(strings.NewReader(stream), frame.Lines{}).All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept = append(kept, p)
+	}
+	if diff := cmp.Diff([]string{"aaaa", "bbbb", "cccc"}, toStrings(kept)); diff != "" {
+		t.Errorf("frames kept from All (-want +got):\n%s", diff)
+	}
+	var views []string
+	for p, err := range frame.NewReader(strings.NewReader(stream), frame.Lines{}).AllSlice() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		views = append(views, string(p))
+	}
+	if diff := cmp.Diff([]string{"aaaa", "bbbb", "cccc"}, views); diff != "" {
+		t.Errorf("frames from AllSlice (-want +got):\n%s", diff)
+	}
+}
+
+func toStrings(ps [][]byte) []string {
+	var s []string
+	for _, p := range ps {
+		s = append(s, string(p))
+	}
+	return s
+}
