@@ -117,9 +117,10 @@ func maxOr(max, def int, codec string) int {
 	return min(max, maxInt)
 }
 
-// incomplete is the error for a frame cut short by the end of the stream.
-func incomplete(data []byte, expected int) error {
-	return &errs.IncompleteReadError{Partial: bytes.Clone(data), Expected: expected}
+// incomplete is the error for a frame cut short by the end of the stream,
+// met by op (a codec's Split: "frame.Netstring.Split").
+func incomplete(data []byte, expected int, op string) error {
+	return &errs.IncompleteReadError{Partial: bytes.Clone(data), Expected: expected, Op: op}
 }
 
 // whole is the common part of Split for a codec whose header declares the
@@ -129,7 +130,7 @@ func incomplete(data []byte, expected int) error {
 // whether data holds the whole frame; if not, the error to return: the
 // header's, a frame cut short by the end of the stream, or nil to ask for
 // more.
-func whole(data []byte, atEOF bool, hdr, n int, err error) (bool, error) {
+func whole(data []byte, atEOF bool, hdr, n int, err error, op string) (bool, error) {
 	switch {
 	case err != nil:
 		return false, err
@@ -141,19 +142,21 @@ func whole(data []byte, atEOF bool, hdr, n int, err error) (bool, error) {
 	if hdr == 0 {
 		n = -1 // the header itself is cut short
 	}
-	return false, incomplete(data, n)
+	return false, incomplete(data, n, op)
 }
 
 // tooLong is the error of a separator codec that saw more than max bytes
 // of payload. Its Size is max+1 whatever the chunking, so that the error
-// does not depend on how much happened to be buffered.
-func tooLong(max int) error {
-	return &errs.FrameTooLargeError{Size: int64(max) + 1, Max: max, AtLeast: true}
+// does not depend on how much happened to be buffered. setting names the
+// knob that sets max ("Lines.Max").
+func tooLong(max int, setting string) error {
+	return &errs.FrameTooLargeError{Size: int64(max) + 1, Max: max, AtLeast: true, Setting: setting}
 }
 
-// tooLarge is the error for a payload of size bytes over max.
-func tooLarge(size int64, max int) error {
-	return &errs.FrameTooLargeError{Size: size, Max: max}
+// tooLarge is the error for a payload of size bytes over max, which
+// setting sets.
+func tooLarge(size int64, max int, setting string) error {
+	return &errs.FrameTooLargeError{Size: size, Max: max, Setting: setting}
 }
 
 // finish completes Append for an enveloper, given what envelope returned.
@@ -172,26 +175,27 @@ func finish(dst, payload, out, trailer []byte, err error) ([]byte, error) {
 // does not hold the whole header yet. The length must not have a leading
 // zero; zero itself is accepted if zeroOK. A length too large for an
 // int64 is *errs.FrameTooLargeError with AtLeast set, as soon as its digits
-// say so.
-func decimalHeader(data []byte, term byte, zeroOK bool, max int, codec string) (hdr int, v int64, err error) {
+// say so. op names the codec in errors ("frame.Netstring"), and setting
+// its maximum ("Netstring.Max").
+func decimalHeader(data []byte, term byte, zeroOK bool, max int, op, setting string) (hdr int, v int64, err error) {
 	for i, b := range data {
 		if '0' <= b && b <= '9' {
 			switch {
 			case i == 0 && b == '0' && !zeroOK:
-				return 0, 0, &errs.MalformedFrameError{Offset: 0, Reason: codec + ": length must start with a digit from 1 to 9"}
+				return 0, 0, &errs.MalformedFrameError{Offset: 0, Reason: "the length must start with a digit from 1 to 9", Op: op}
 			case i == 1 && data[0] == '0':
-				return 0, 0, &errs.MalformedFrameError{Offset: 1, Reason: codec + ": length has a leading zero"}
+				return 0, 0, &errs.MalformedFrameError{Offset: 1, Reason: "the length has a leading zero", Op: op}
 			case v > (math.MaxInt64-9)/10:
-				return 0, 0, &errs.FrameTooLargeError{Size: math.MaxInt64, Max: max, AtLeast: true}
+				return 0, 0, &errs.FrameTooLargeError{Size: math.MaxInt64, Max: max, AtLeast: true, Setting: setting}
 			}
 			v = v*10 + int64(b-'0')
 			continue
 		}
 		if i == 0 {
-			return 0, 0, &errs.MalformedFrameError{Offset: 0, Reason: codec + ": length must start with a digit"}
+			return 0, 0, &errs.MalformedFrameError{Offset: 0, Reason: "the length must start with a digit", Op: op}
 		}
 		if b != term {
-			return 0, 0, &errs.MalformedFrameError{Offset: int64(i), Reason: fmt.Sprintf("%s: length must be followed by %q", codec, term)}
+			return 0, 0, &errs.MalformedFrameError{Offset: int64(i), Reason: fmt.Sprintf("the length must be followed by %q", term), Op: op}
 		}
 		return i + 1, v, nil
 	}

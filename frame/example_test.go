@@ -118,7 +118,7 @@ func ExampleNetstring() {
 	// Output:
 	// "hello world!" <nil>
 	// "" <nil>
-	// "" malformed frame at offset 20: netstring: length has a leading zero
+	// "" frame.Netstring: malformed frame at offset 20: the length has a leading zero
 }
 
 func ExampleOctetCounting() {
@@ -191,5 +191,5 @@ func ExampleLines_tooLong() {
 	}
 	// Output:
 	// "short" <nil>
-	// "" frame too large: at least 6 bytes, max is 5 (frame at offset 6)
+	// "" frame: frame of at least 6 bytes at offset 6 is over the maximum 5 (Lines.Max)
 }

@@ -166,6 +166,18 @@ func (p *lp) maxRest() int {
 	return int(max(min(int64(p.max), p.capacity()), 0))
 }
 
+// restSetting names the setting that maxRest comes from: Max, or Size when
+// the field cannot declare Max.
+func (p *lp) restSetting() string {
+	if p.capacity() < int64(p.max) {
+		return "LengthPrefixed.Size"
+	}
+	return "LengthPrefixed.Max"
+}
+
+// opLP names LengthPrefixed in the errors it finds.
+const opLP = "frame.LengthPrefixed"
+
 func (p *lp) field(b []byte) uint64 {
 	switch p.size {
 	case 1:
@@ -233,15 +245,15 @@ func (p *lp) frameLen(data []byte) (int, error) {
 		v = p.field(b)
 	}
 	if v > math.MaxInt64 || p.adj > 0 && int64(v) > math.MaxInt64-p.adj {
-		return 0, &errs.FrameTooLargeError{Size: math.MaxInt64, Max: p.max}
+		return 0, &errs.FrameTooLargeError{Size: math.MaxInt64, Max: p.max, Setting: "LengthPrefixed.Max"}
 	}
 	rest := int64(v) + p.adj
 	if rest < 0 {
-		return 0, &errs.MalformedFrameError{Offset: int64(p.off), Reason: fmt.Sprintf(
-			"length field %d plus adjustment %d is negative", v, p.adj)}
+		return 0, &errs.MalformedFrameError{Offset: int64(p.off), Op: opLP, Reason: fmt.Sprintf(
+			"the length field's value %d plus Adjust %d is negative", v, p.adj)}
 	}
 	if rest > int64(p.max) {
-		e := &errs.FrameTooLargeError{Size: rest, Max: p.max}
+		e := &errs.FrameTooLargeError{Size: rest, Max: p.max, Setting: "LengthPrefixed.Max"}
 		if rest <= math.MaxInt64-int64(p.hdr) {
 			e.Skip = int64(p.hdr) + rest
 		}
@@ -249,8 +261,8 @@ func (p *lp) frameLen(data []byte) (int, error) {
 	}
 	n := p.hdr + int(rest)
 	if p.strip > n {
-		return 0, &errs.MalformedFrameError{Offset: int64(p.off), Reason: fmt.Sprintf(
-			"frame of %d bytes is shorter than the %d bytes to strip", n, p.strip)}
+		return 0, &errs.MalformedFrameError{Offset: int64(p.off), Op: opLP, Reason: fmt.Sprintf(
+			"the frame of %d bytes is shorter than Strip, %d bytes", n, p.strip)}
 	}
 	return n, nil
 }
@@ -290,7 +302,7 @@ func (c LengthPrefixed) compile() (func([]byte, bool) (int, []byte, error), func
 func (p *lp) split(data []byte, atEOF bool) (advance int, token []byte, err error) {
 	if len(data) < p.hdr {
 		if atEOF && len(data) > 0 {
-			return 0, nil, incomplete(data, -1)
+			return 0, nil, incomplete(data, -1, "frame.LengthPrefixed.Split")
 		}
 		return 0, nil, nil
 	}
@@ -300,7 +312,7 @@ func (p *lp) split(data []byte, atEOF bool) (advance int, token []byte, err erro
 	}
 	if len(data) < n {
 		if atEOF {
-			return 0, nil, incomplete(data, n)
+			return 0, nil, incomplete(data, n, "frame.LengthPrefixed.Split")
 		}
 		return 0, nil, nil
 	}
@@ -319,15 +331,15 @@ func (p *lp) encodeLen(n int) (rest int, v uint64, err error) {
 		rest = n - kept
 	} else {
 		if n > maxInt {
-			return 0, 0, tooLarge(int64(n), p.maxRest())
+			return 0, 0, tooLarge(int64(n), p.maxRest(), p.restSetting())
 		}
 		rest = n + p.strip - p.hdr
 	}
 	if rest > p.maxRest() {
-		return 0, 0, tooLarge(int64(rest), p.maxRest())
+		return 0, 0, tooLarge(int64(rest), p.maxRest(), p.restSetting())
 	}
 	if int64(rest) < p.adj {
-		return 0, 0, fmt.Errorf("%w: LengthPrefixed: a rest of %d bytes minus adjustment %d is negative",
+		return 0, 0, fmt.Errorf("%w: LengthPrefixed: a rest of %d bytes minus Adjust %d is negative",
 			ErrInvalidPayload, rest, p.adj)
 	}
 	return rest, uint64(int64(rest) - p.adj), nil
@@ -357,7 +369,7 @@ func (c LengthPrefixed) compileAppend() func(dst, payload []byte) ([]byte, error
 	max := p.maxRest()
 	return func(dst, payload []byte) ([]byte, error) {
 		if len(payload) > max {
-			return dst, tooLarge(int64(len(payload)), max)
+			return dst, tooLarge(int64(len(payload)), max, p.restSetting())
 		}
 		dst = binary.BigEndian.AppendUint32(dst, uint32(len(payload)))
 		return append(dst, payload...), nil

@@ -26,15 +26,15 @@ func TestNetstringSpec(t *testing.T) {
 
 func TestNetstringMalformed(t *testing.T) {
 	checkVectors(t, frame.Netstring{}, frame.StopOversized, []vector{
-		{"leading zero", "05:hello,", []event{malformed(1, "netstring: length has a leading zero")}},
-		{"zero zero", "00:,", []event{malformed(1, "netstring: length has a leading zero")}},
-		{"no length", ":,", []event{malformed(0, "netstring: length must start with a digit")}},
-		{"not a digit", "x:,", []event{malformed(0, "netstring: length must start with a digit")}},
-		{"sign", "+1:a,", []event{malformed(0, "netstring: length must start with a digit")}},
-		{"no colon", "5 hello,", []event{malformed(1, "netstring: length must be followed by ':'")}},
-		{"no comma", "5:hello;", []event{malformed(7, "netstring: payload must be followed by ','")}},
-		{"comma late", "4:hello,", []event{malformed(6, "netstring: payload must be followed by ','")}},
-		{"after a frame", "1:a,1:bc", []event{frameEvent("a"), malformed(7, "netstring: payload must be followed by ','")}},
+		{"leading zero", "05:hello,", []event{malformed(1, "the length has a leading zero")}},
+		{"zero zero", "00:,", []event{malformed(1, "the length has a leading zero")}},
+		{"no length", ":,", []event{malformed(0, "the length must start with a digit")}},
+		{"not a digit", "x:,", []event{malformed(0, "the length must start with a digit")}},
+		{"sign", "+1:a,", []event{malformed(0, "the length must start with a digit")}},
+		{"no colon", "5 hello,", []event{malformed(1, "the length must be followed by ':'")}},
+		{"no comma", "5:hello;", []event{malformed(7, "the payload must be followed by ','")}},
+		{"comma late", "4:hello,", []event{malformed(6, "the payload must be followed by ','")}},
+		{"after a frame", "1:a,1:bc", []event{frameEvent("a"), malformed(7, "the payload must be followed by ','")}},
 	})
 }
 

@@ -52,12 +52,12 @@ func (c OctetCounting) MaxFrame() int { return c.max() + maxDecimalHeader }
 // header.
 func (c OctetCounting) frame(data []byte) (hdr, n int, err error) {
 	max := c.max()
-	hdr, v, err := decimalHeader(data, ' ', false, max, "octet counting")
+	hdr, v, err := decimalHeader(data, ' ', false, max, "frame.OctetCounting", "OctetCounting.Max")
 	if err != nil || hdr == 0 {
 		return 0, 0, err
 	}
 	if v > int64(max) {
-		return 0, 0, &errs.FrameTooLargeError{Size: v, Max: max, Skip: int64(hdr) + v}
+		return 0, 0, &errs.FrameTooLargeError{Size: v, Max: max, Skip: int64(hdr) + v, Setting: "OctetCounting.Max"}
 	}
 	return hdr, hdr + int(v), nil
 }
@@ -70,7 +70,7 @@ func (c OctetCounting) frameLen(data []byte) int {
 // Split decodes the frame at the start of data and returns its message.
 func (c OctetCounting) Split(data []byte, atEOF bool) (advance int, token []byte, err error) {
 	hdr, n, err := c.frame(data)
-	if ok, err := whole(data, atEOF, hdr, n, err); !ok {
+	if ok, err := whole(data, atEOF, hdr, n, err, "frame.OctetCounting.Split"); !ok {
 		return 0, nil, err
 	}
 	return n, data[hdr:n], nil
@@ -85,10 +85,10 @@ func (c OctetCounting) Append(dst, payload []byte) ([]byte, error) {
 
 func (c OctetCounting) envelope(dst, payload []byte) ([]byte, []byte, error) {
 	if max := c.max(); len(payload) > max {
-		return dst, nil, tooLarge(int64(len(payload)), max)
+		return dst, nil, tooLarge(int64(len(payload)), max, "OctetCounting.Max")
 	}
 	if len(payload) == 0 {
-		return dst, nil, fmt.Errorf("%w: octet counting: a message cannot be empty", ErrInvalidPayload)
+		return dst, nil, fmt.Errorf("%w: OctetCounting: a message cannot be empty", ErrInvalidPayload)
 	}
 	dst = strconv.AppendInt(dst, int64(len(payload)), 10)
 	return append(dst, ' '), nil, nil

@@ -42,12 +42,12 @@ func TestOctetCountingRFC6587(t *testing.T) {
 func TestOctetCountingMalformed(t *testing.T) {
 	checkVectors(t, frame.OctetCounting{}, frame.StopOversized, []vector{
 		// MSG-LEN = NONZERO-DIGIT *DIGIT
-		{"zero length", "0 ", []event{malformed(0, "octet counting: length must start with a digit from 1 to 9")}},
-		{"leading zero", "05 hello", []event{malformed(0, "octet counting: length must start with a digit from 1 to 9")}},
-		{"non-transparent framing", "<34>1 x\n", []event{malformed(0, "octet counting: length must start with a digit")}},
-		{"no space", "5:hello", []event{malformed(1, "octet counting: length must be followed by ' '")}},
+		{"zero length", "0 ", []event{malformed(0, "the length must start with a digit from 1 to 9")}},
+		{"leading zero", "05 hello", []event{malformed(0, "the length must start with a digit from 1 to 9")}},
+		{"non-transparent framing", "<34>1 x\n", []event{malformed(0, "the length must start with a digit")}},
+		{"no space", "5:hello", []event{malformed(1, "the length must be followed by ' '")}},
 		{"space in the message", "1 a2  b", []event{frameEvent("a"), frameEvent(" b")}},
-		{"tab", "5\thello", []event{malformed(1, "octet counting: length must be followed by ' '")}},
+		{"tab", "5\thello", []event{malformed(1, "the length must be followed by ' '")}},
 	})
 	checkVectors(t, frame.OctetCounting{Max: 5}, frame.StopOversized, []vector{
 		{"at max", "5 hello", []event{frameEvent("hello")}},

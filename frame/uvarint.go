@@ -56,13 +56,13 @@ func (c Uvarint) frame(data []byte) (hdr, n int, err error) {
 	for i := 0; i < len(data) && i < binary.MaxVarintLen64; i++ {
 		b := data[i]
 		if i == binary.MaxVarintLen64-1 && b > 1 {
-			return 0, 0, &errs.MalformedFrameError{Offset: int64(i), Reason: "varint runs past 10 bytes or over 64 bits"}
+			return 0, 0, &errs.MalformedFrameError{Offset: int64(i), Reason: "the varint runs past 10 bytes or over 64 bits", Op: "frame.Uvarint"}
 		}
 		v |= uint64(b&0x7f) << (7 * i)
 		if b < 0x80 {
 			n := i + 1
 			if max := c.max(); v > uint64(max) {
-				e := &errs.FrameTooLargeError{Size: math.MaxInt64, Max: max}
+				e := &errs.FrameTooLargeError{Size: math.MaxInt64, Max: max, Setting: "Uvarint.Max"}
 				if v <= math.MaxInt64 {
 					e.Size = int64(v)
 					if v <= math.MaxInt64-uint64(n) {
@@ -85,7 +85,7 @@ func (c Uvarint) frameLen(data []byte) int {
 // Split decodes the frame at the start of data and returns its payload.
 func (c Uvarint) Split(data []byte, atEOF bool) (advance int, token []byte, err error) {
 	hdr, n, err := c.frame(data)
-	if ok, err := whole(data, atEOF, hdr, n, err); !ok {
+	if ok, err := whole(data, atEOF, hdr, n, err, "frame.Uvarint.Split"); !ok {
 		return 0, nil, err
 	}
 	return n, data[hdr:n], nil
@@ -99,7 +99,7 @@ func (c Uvarint) Append(dst, payload []byte) ([]byte, error) {
 
 func (c Uvarint) envelope(dst, payload []byte) ([]byte, []byte, error) {
 	if max := c.max(); len(payload) > max {
-		return dst, nil, tooLarge(int64(len(payload)), max)
+		return dst, nil, tooLarge(int64(len(payload)), max, "Uvarint.Max")
 	}
 	return binary.AppendUvarint(dst, uint64(len(payload))), nil, nil
 }
