@@ -17,19 +17,22 @@ import (
 //	frame: frame of 10485760 bytes at offset 96 is over the maximum 8388608 (LengthPrefixed.Max)
 type FrameTooLargeError struct {
 	// Size is the frame's size: the payload size its header declares, or,
-	// when AtLeast is set, a lower bound (Max+1).
+	// when AtLeast is set, a lower bound.
 	Size int64
 	// Max is the maximum that Size exceeds.
 	Max int
-	// AtLeast reports that the frame's end has not been seen (a separator
-	// codec): its size is only known to be at least Size.
+	// AtLeast reports that the frame's size is only known to be at least
+	// Size: its end has not been seen (a codec that ends frames with a
+	// separator; Size is then Max+1), or its header declares more bytes
+	// than an int64 holds (Size is then the largest int64).
 	AtLeast bool
 	// Offset is where the frame starts: in the data passed to a codec's
 	// Split, or in the stream for a frame.Reader.
 	Offset int64
 	// Skip is how many bytes the whole frame takes from Offset, header and
-	// trailer included, when the header declares it; 0 when unknown. A
-	// reader discards Skip bytes to resume at the next frame.
+	// trailer included, when the header declares it and that count fits in
+	// an int64; 0 when unknown. It is never negative. A reader discards
+	// Skip bytes to resume at the next frame.
 	Skip int64
 	// Setting names the setting that Max comes from, as Type.Field of
 	// package frame ("LengthPrefixed.Max", "Lines.Max", "Fixed.Size"): the

@@ -153,6 +153,25 @@ func tooLong(max int, setting string) error {
 	return &errs.FrameTooLargeError{Size: int64(max) + 1, Max: max, AtLeast: true, Setting: setting}
 }
 
+// declared is the error for a frame whose header, of hdr bytes, declares
+// size bytes over max (which setting sets), followed by trailer bytes. Its
+// Skip is the frame's whole length, hdr+size+trailer, or 0 (unknown) when
+// that is more than an int64 holds: never negative.
+func declared(size int64, max int, hdr, trailer int, setting string) *errs.FrameTooLargeError {
+	e := &errs.FrameTooLargeError{Size: size, Max: max, Setting: setting}
+	if extra := int64(hdr) + int64(trailer); size <= math.MaxInt64-extra {
+		e.Skip = size + extra
+	}
+	return e
+}
+
+// beyondInt64 is the error for a frame whose header declares more bytes
+// than an int64 holds: its Size is the largest int64, a lower bound, and
+// its Skip unknown.
+func beyondInt64(max int, setting string) *errs.FrameTooLargeError {
+	return &errs.FrameTooLargeError{Size: math.MaxInt64, Max: max, AtLeast: true, Setting: setting}
+}
+
 // tooLarge is the error for a payload of size bytes over max, which
 // setting sets.
 func tooLarge(size int64, max int, setting string) error {
@@ -185,8 +204,8 @@ func decimalHeader(data []byte, term byte, zeroOK bool, max int, op, setting str
 				return 0, 0, &errs.MalformedFrameError{Offset: 0, Reason: "the length must start with a digit from 1 to 9", Op: op}
 			case i == 1 && data[0] == '0':
 				return 0, 0, &errs.MalformedFrameError{Offset: 1, Reason: "the length has a leading zero", Op: op}
-			case v > (math.MaxInt64-9)/10:
-				return 0, 0, &errs.FrameTooLargeError{Size: math.MaxInt64, Max: max, AtLeast: true, Setting: setting}
+			case v > (math.MaxInt64-int64(b-'0'))/10:
+				return 0, 0, beyondInt64(max, setting)
 			}
 			v = v*10 + int64(b-'0')
 			continue
@@ -203,5 +222,5 @@ func decimalHeader(data []byte, term byte, zeroOK bool, max int, op, setting str
 }
 
 // maxDecimalHeader is the longest header decimalHeader decides on: 19
-// digits and the terminator.
+// digits (math.MaxInt64 has 19) and the terminator.
 const maxDecimalHeader = 20

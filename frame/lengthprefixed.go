@@ -149,15 +149,18 @@ func (c *LengthPrefixed) fill(p *lp) {
 }
 
 // capacity returns the largest rest (field value plus Adjust) that the
-// field can declare, or -1 if none.
+// field can declare, at most the largest int64; it is negative if the
+// field cannot declare any rest (Adjust below minus the field's largest
+// value).
 func (p *lp) capacity() int64 {
-	if p.size == 8 {
-		if p.adj < 0 {
-			return math.MaxInt64 + p.adj
-		}
+	top := int64(math.MaxInt64) // the largest value decoded as a length
+	if p.size < 8 {
+		top = int64(1)<<(8*p.size) - 1
+	}
+	if p.adj > 0 && top > math.MaxInt64-p.adj {
 		return math.MaxInt64
 	}
-	return int64(1)<<(8*p.size) - 1 + p.adj
+	return top + p.adj
 }
 
 // maxRest returns the largest rest the codec accepts: Max, or less if the
@@ -245,7 +248,7 @@ func (p *lp) frameLen(data []byte) (int, error) {
 		v = p.field(b)
 	}
 	if v > math.MaxInt64 || p.adj > 0 && int64(v) > math.MaxInt64-p.adj {
-		return 0, &errs.FrameTooLargeError{Size: math.MaxInt64, Max: p.max, Setting: "LengthPrefixed.Max"}
+		return 0, beyondInt64(p.max, "LengthPrefixed.Max")
 	}
 	rest := int64(v) + p.adj
 	if rest < 0 {
@@ -253,11 +256,7 @@ func (p *lp) frameLen(data []byte) (int, error) {
 			"the length field's value %d plus Adjust %d is negative", v, p.adj)}
 	}
 	if rest > int64(p.max) {
-		e := &errs.FrameTooLargeError{Size: rest, Max: p.max, Setting: "LengthPrefixed.Max"}
-		if rest <= math.MaxInt64-int64(p.hdr) {
-			e.Skip = int64(p.hdr) + rest
-		}
-		return 0, e
+		return 0, declared(rest, p.max, p.hdr, 0, "LengthPrefixed.Max")
 	}
 	n := p.hdr + int(rest)
 	if p.strip > n {
@@ -322,6 +321,10 @@ func (p *lp) split(data []byte, atEOF bool) (advance int, token []byte, err erro
 // encodeLen returns the rest (field value plus Adjust) of the frame whose
 // payload has n bytes, and the field's value.
 func (p *lp) encodeLen(n int) (rest int, v uint64, err error) {
+	if p.capacity() < 0 {
+		return 0, 0, fmt.Errorf("%w: LengthPrefixed: a %d-byte length field plus Adjust %d declares no frame",
+			ErrInvalidPayload, p.size, p.adj)
+	}
 	if p.strip <= p.hdr {
 		kept := p.hdr - p.strip // header bytes at the start of the payload
 		if n < kept {

@@ -152,12 +152,12 @@ func TestLengthPrefixedErrors(t *testing.T) {
 	})
 	// An 8-byte field over int64, and over int64 after adjustment.
 	checkVectors(t, frame.LengthPrefixed{Size: 8}, frame.StopOversized, []vector{
-		{"over int64", "\xff\xff\xff\xff\xff\xff\xff\xff", []event{tooLarge(math.MaxInt64, frame.DefaultMaxFrame, 0, 0)}},
+		{"over int64", "\xff\xff\xff\xff\xff\xff\xff\xff", []event{{TooLarge: tooLargeAtLeast(math.MaxInt64, frame.DefaultMaxFrame)}}},
 		{"int64 max", "\x7f\xff\xff\xff\xff\xff\xff\xff", []event{tooLarge(math.MaxInt64, frame.DefaultMaxFrame, 0, 0)}},
 		{"skip fits", "\x7f\xff\xff\xff\xff\xff\xff\xf7", []event{tooLarge(math.MaxInt64-8, frame.DefaultMaxFrame, 0, math.MaxInt64)}},
 	})
 	checkVectors(t, frame.LengthPrefixed{Size: 8, Adjust: 10}, frame.StopOversized, []vector{
-		{"over int64 after adjustment", "\x7f\xff\xff\xff\xff\xff\xff\xfe", []event{tooLarge(math.MaxInt64, frame.DefaultMaxFrame, 0, 0)}},
+		{"over int64 after adjustment", "\x7f\xff\xff\xff\xff\xff\xff\xfe", []event{{TooLarge: tooLargeAtLeast(math.MaxInt64, frame.DefaultMaxFrame)}}},
 	})
 }
 

@@ -52,7 +52,7 @@ func (c Netstring) frame(data []byte) (hdr, n int, err error) {
 		return 0, 0, err
 	}
 	if v > int64(max) {
-		return 0, 0, &errs.FrameTooLargeError{Size: v, Max: max, Skip: int64(hdr) + v + 1, Setting: "Netstring.Max"}
+		return 0, 0, declared(v, max, hdr, 1, "Netstring.Max")
 	}
 	return hdr, hdr + int(v) + 1, nil
 }

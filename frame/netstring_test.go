@@ -44,7 +44,7 @@ func TestNetstringLimits(t *testing.T) {
 		{"over max", "6:hello!,", []event{tooLarge(6, 5, 0, 9)}},
 		{"over max, digits cut", "123456789", []event{incompleteEvent("123456789", -1)}},
 		{"huge", "123456789012:", []event{tooLarge(123456789012, 5, 0, 123456789012+14)}},
-		// Past 18 digits the length is over int64 before its end is seen.
+		// Past 19 digits the length is over int64 before its end is seen.
 		{"over int64", strings.Repeat("9", 25) + ":", []event{{TooLarge: tooLargeAtLeast(math.MaxInt64, 5)}}},
 		{"cut payload", "5:hel", []event{incompleteEvent("5:hel", 8)}},
 		{"cut before comma", "5:hello", []event{incompleteEvent("5:hello", 8)}},

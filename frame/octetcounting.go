@@ -3,8 +3,6 @@ package frame
 import (
 	"fmt"
 	"strconv"
-
-	"github.com/streamkit/streamkit/errs"
 )
 
 // OctetCounting is the codec of syslog over TCP with octet counting (RFC
@@ -57,7 +55,7 @@ func (c OctetCounting) frame(data []byte) (hdr, n int, err error) {
 		return 0, 0, err
 	}
 	if v > int64(max) {
-		return 0, 0, &errs.FrameTooLargeError{Size: v, Max: max, Skip: int64(hdr) + v, Setting: "OctetCounting.Max"}
+		return 0, 0, declared(v, max, hdr, 0, "OctetCounting.Max")
 	}
 	return hdr, hdr + int(v), nil
 }

@@ -62,14 +62,10 @@ func (c Uvarint) frame(data []byte) (hdr, n int, err error) {
 		if b < 0x80 {
 			n := i + 1
 			if max := c.max(); v > uint64(max) {
-				e := &errs.FrameTooLargeError{Size: math.MaxInt64, Max: max, Setting: "Uvarint.Max"}
-				if v <= math.MaxInt64 {
-					e.Size = int64(v)
-					if v <= math.MaxInt64-uint64(n) {
-						e.Skip = int64(n) + int64(v)
-					}
+				if v > math.MaxInt64 {
+					return 0, 0, beyondInt64(max, "Uvarint.Max")
 				}
-				return 0, 0, e
+				return 0, 0, declared(int64(v), max, n, 0, "Uvarint.Max")
 			}
 			return n, n + int(v), nil
 		}

@@ -37,12 +37,12 @@ func TestUvarintProtobufTable(t *testing.T) {
 
 // TestUvarintHeaders decodes headers too large to follow with a payload:
 // the largest uint64, ff ff ff ff ff ff ff ff ff 01 in protobuf's table,
-// is a valid varint (a frame too large, whose size saturates at int64's
-// maximum), while one more bit, or an 11th byte, is malformed.
+// is a valid varint (a frame too large, of at least int64's maximum),
+// while one more bit, or an 11th byte, is malformed.
 func TestUvarintHeaders(t *testing.T) {
 	max := frame.DefaultMaxFrame
 	checkVectors(t, frame.Uvarint{}, frame.StopOversized, []vector{
-		{"max uint64", "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", []event{tooLarge(math.MaxInt64, max, 0, 0)}},
+		{"max uint64", "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", []event{{TooLarge: tooLargeAtLeast(math.MaxInt64, max)}}},
 		{"max int64", "\xff\xff\xff\xff\xff\xff\xff\xff\x7f", []event{tooLarge(math.MaxInt64, max, 0, 0)}},
 		{"skip fits", "\xf6\xff\xff\xff\xff\xff\xff\xff\x7f", []event{tooLarge(math.MaxInt64-9, max, 0, math.MaxInt64)}},
 		{"over 64 bits", "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02", []event{malformed(9, "the varint runs past 10 bytes or over 64 bits")}},
