@@ -199,3 +199,13 @@ func FuzzOctetCounting(f *testing.F) {
 		fuzzDecoder(t, frame.OctetCounting{Max: fuzzMax(max)}, data)
 	})
 }
+
+// FuzzUvarintOffset: Uvarint with a prefix before the varint (MQTT's fixed
+// header) and each Strip.
+func FuzzUvarintOffset(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte, max uint16, offset uint8, strip uint8) {
+		off := int(offset % 8)
+		c := frame.Uvarint{Offset: off, Strip: int(strip)%(off+2) - 1, Max: fuzzMax(max)}
+		fuzzDecoder(t, c, data)
+	})
+}

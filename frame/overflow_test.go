@@ -109,8 +109,8 @@ func TestSkipOverflowLengthPrefixed(t *testing.T) {
 }
 
 func TestSkipOverflowUvarint(t *testing.T) {
-	for _, offset := range []int{0} {
-		c := frame.Uvarint{}
+	for _, offset := range []int{0, 1, 5} {
+		c := frame.Uvarint{Offset: offset}
 		// The varint's length depends on the size: the largest int64 takes
 		// 9 bytes, as does the largest whose Skip fits (for a short prefix).
 		frames := bigFrames(frame.DefaultMaxFrame, offset+9, 0, func(v uint64) string {
