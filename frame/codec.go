@@ -51,8 +51,9 @@ type Limited interface {
 	MaxFrame() int
 }
 
-// Resyncer is implemented by a Codec that ends frames with a separator, so
-// that a [Reader] can skip a frame too large to buffer (see [SkipOversized]).
+// Resyncer is implemented by a Codec that ends frames with a separator
+// (all or some of them), so that a [Reader] can skip a frame too large to
+// buffer whose length it does not know (see [SkipOversized]).
 // Given the data from the start of the oversized frame, Resync returns how
 // many bytes of it to discard, and done once those bytes reach the end of
 // the frame. When not done, the Reader discards them, reads on and calls
@@ -81,6 +82,18 @@ var ErrNoEncoder = errors.New("frame: codec has no encoder")
 // step.
 type sizer interface {
 	frameLen(data []byte) int
+}
+
+// lateDelimiter is implemented by codecs whose frames end either at the
+// length their header declares or at a separator, decided frame by frame
+// ([OctetCounting] with NonTransparent). frameSeps returns the separators
+// that end the frame at the start of data, which holds at least one byte,
+// or nil if its header declares its length (frameLen gives it). A Reader
+// whose codec's Split asked for more data may then wait for one of those
+// separators, scanning each byte once, as it does for a codec that ends
+// every frame with a separator, rather than calling Split after every read.
+type lateDelimiter interface {
+	frameSeps(data []byte) [][]byte
 }
 
 // enveloper is implemented by codecs whose frame is a header, the payload

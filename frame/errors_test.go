@@ -98,6 +98,8 @@ func TestErrorMessages(t *testing.T) {
 			"frame.OctetCounting: malformed frame at offset 0: the length must start with a digit from 1 to 9"},
 		{"OctetCounting not a digit", splitErr(frame.OctetCounting{}, "<34>1 x\n", false),
 			"frame.OctetCounting: malformed frame at offset 0: the length must start with a digit"},
+		{"OctetCounting non-transparent over Max", splitErr(frame.OctetCounting{NonTransparent: true, Max: 3}, "<1>a", false),
+			"frame: frame of at least 4 bytes is over the maximum 3 (OctetCounting.Max)"},
 		{"OctetCounting Append empty", appendErr(frame.OctetCounting{}, nil),
 			"frame: payload cannot be encoded: OctetCounting: a message cannot be empty"},
 		{"OctetCounting Append over Max", appendErr(frame.OctetCounting{Max: 2}, bytes.Repeat([]byte("m"), 3)),

@@ -209,3 +209,11 @@ func FuzzUvarintOffset(f *testing.F) {
 		fuzzDecoder(t, c, data)
 	})
 }
+
+// FuzzOctetCountingNonTransparent: octet counting and non-transparent
+// framing, told apart frame by frame.
+func FuzzOctetCountingNonTransparent(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte, max uint16) {
+		fuzzDecoder(t, frame.OctetCounting{NonTransparent: true, Max: fuzzMax(max)}, data)
+	})
+}

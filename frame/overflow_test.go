@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/streamkit/streamkit/errs"
 	"github.com/streamkit/streamkit/frame"
 )
@@ -139,7 +141,7 @@ func TestSkipOverflowNetstring(t *testing.T) {
 }
 
 func TestSkipOverflowOctetCounting(t *testing.T) {
-	for _, c := range []frame.OctetCounting{{}} {
+	for _, c := range []frame.OctetCounting{{}, {NonTransparent: true}} {
 		checkBigFrames(t, c, bigFrames(frame.DefaultMaxFrame, 20, 0, func(v uint64) string {
 			return strconv.FormatUint(v, 10) + " "
 		}))
@@ -147,33 +149,48 @@ func TestSkipOverflowOctetCounting(t *testing.T) {
 }
 
 // TestSkipOverflowReader: a skipping Reader stops at a frame whose Skip is
-// unknown, as at any frame it cannot skip, and skips one whose Skip is
-// known, which, this large, takes the rest of the stream.
+// unknown, as at any frame it cannot skip, unless its codec resyncs; it
+// skips one whose Skip is known, which, this large, takes the rest of the
+// stream.
 func TestSkipOverflowReader(t *testing.T) {
+	const rest = "\nrest of the stream"
 	for _, tc := range []struct {
 		c      frame.Codec
 		header string
-		stops  bool
+		want   []event // after the error
 	}{
-		{frame.Netstring{}, "9223372036854775799:", true},
-		{frame.Netstring{}, "9223372036854775786:", false}, // Skip is 2^63-1
-		{frame.OctetCounting{}, "9223372036854775807 ", true},
-		{frame.LengthPrefixed{Size: 8}, "\x7f\xff\xff\xff\xff\xff\xff\xff", true},
-		{frame.Uvarint{}, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", true},
+		{frame.Netstring{}, "9223372036854775799:", nil},       // stops
+		{frame.Netstring{}, "9223372036854775786:", []event{}}, // Skip is 2^63-1: to the end
+		{frame.LengthPrefixed{Size: 8}, "\x7f\xff\xff\xff\xff\xff\xff\xff", nil},
+		{frame.Uvarint{}, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", nil},
+		// OctetCounting resyncs: to the end of the stream, which the frame
+		// would run past, or, with NonTransparent, to the next LF.
+		{frame.OctetCounting{}, "9223372036854775807 ", []event{}},
+		{frame.OctetCounting{NonTransparent: true}, "9223372036854775807 ", []event{frameEvent("rest of the stream")}},
 	} {
-		r := frame.NewReader(strings.NewReader(tc.header+"rest of the stream"), tc.c)
+		r := frame.NewReader(strings.NewReader(tc.header+rest), tc.c)
 		r.SetOversized(frame.SkipOversized)
 		_, err1 := r.Next()
-		_, err2 := r.Next()
 		var tl *errs.FrameTooLargeError
 		if !errors.As(err1, &tl) || tl.Skip < 0 {
 			t.Errorf("%#v on %q: first Next = %v; want *errs.FrameTooLargeError", tc.c, tc.header, err1)
 		}
-		if tc.stops && err2 != err1 {
-			t.Errorf("%#v on %q: second Next = %v; want the same error (the Reader stops)", tc.c, tc.header, err2)
+		if tc.want == nil {
+			if _, err2 := r.Next(); err2 != err1 {
+				t.Errorf("%#v on %q: second Next = %v; want the same error (the Reader stops)", tc.c, tc.header, err2)
+			}
+			continue
 		}
-		if !tc.stops && err2 != io.EOF {
-			t.Errorf("%#v on %q: second Next = %v; want io.EOF (the frame takes the stream)", tc.c, tc.header, err2)
+		got := []event{}
+		for {
+			p, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			got = append(got, toEvent(p, err))
+		}
+		if diff := cmp.Diff(tc.want, got, eventOpts); diff != "" {
+			t.Errorf("%#v on %q: after the error (-want +got):\n%s", tc.c, tc.header, diff)
 		}
 	}
 }

@@ -61,7 +61,7 @@ func fzCodec(kind uint8, max uint16, cfg []byte) frame.Codec {
 	case 5:
 		return frame.Netstring{Max: m}
 	case 6:
-		return frame.OctetCounting{Max: m}
+		return frame.OctetCounting{Max: m, NonTransparent: at(0)&1 != 0}
 	}
 	split := []bufio.SplitFunc{bufio.ScanLines, bufio.ScanWords, bufio.ScanRunes, bufio.ScanBytes}[at(0)%4]
 	return frame.SplitFunc{Func: split, Max: m}
@@ -129,6 +129,7 @@ func FuzzFrameCodecs(f *testing.F) {
 		{"\x20\x02\x00\x00\x30\x0a\x00\x03a/bhello\x30\x80\x01" + string(make([]byte, 128)) + "\xd0\x00", []byte{2, 0x81}, 4, 64, []byte{1, 1}, true},
 		{"12:hello world!,0:,3:abc;", []byte{3, 0x83, 0x80}, 5, 0, nil, false},
 		{"5 hello11 <34>1 hello2 ab", []byte{0x82, 6}, 6, 9, nil, true},
+		{"<34>1 hello\n\n5 hello<1>1 this one is too long\n<2>1 x", []byte{0x83, 2, 0x81}, 6, 12, []byte{1}, true},
 		{"one two  three\nfour", []byte{0, 2, 0x85}, 7, 8, []byte{1}, false},
 	} {
 		f.Add([]byte(s.data), s.plan, s.kind, s.max, s.cfg, s.skip)
