@@ -74,6 +74,40 @@ var ErrInvalidPayload = errors.New("frame: payload cannot be encoded")
 // as a [SplitFunc].
 var ErrNoEncoder = errors.New("frame: codec has no encoder")
 
+// ErrNotTyped is returned by [Writer.WriteTyped] when the Writer's codec
+// does not frame typed messages: it is not a [LengthPrefixed] or a
+// [Uvarint], or its Offset is not 1.
+var ErrNotTyped = errors.New("frame: codec does not frame typed messages (want a LengthPrefixed or Uvarint with Offset 1)")
+
+// typed is implemented by the codecs whose frames can be typed messages
+// (PostgreSQL's, MQTT's): with Offset 1, a frame is a type byte, a length,
+// and a body, the bytes after the length. [Writer.WriteTyped] writes them,
+// and a Reader reads them with no placeholder bytes and no copy. Strip
+// plays no part: the type byte is the frame's first byte, the body what
+// follows the length field, whatever the payload of Split would be.
+type typed interface {
+	// typedFrame decodes the typed message at the start of data. If data
+	// holds all of it, it returns hdr, the header's length (the type byte
+	// and the length field; the body starts at data[hdr]), and n, the
+	// frame's (the body is data[hdr:n], and the frame takes n bytes), with
+	// 1 < hdr <= n <= len(data); the type byte is data[0]. Otherwise it
+	// returns (0, 0, nil) to ask for more data, or (0, 0, err) with the
+	// error that Split, with Strip set to KeepHeader, returns for the same
+	// data and atEOF: *errs.FrameTooLargeError (Skip set as Split sets
+	// it), *errs.MalformedFrameError, *errs.IncompleteReadError at the end
+	// of the stream. n is the advance that Split (KeepHeader) returns. If
+	// the codec's Offset is not 1, it returns ErrNotTyped, whatever data
+	// (so a caller may ask once, with nil).
+	typedFrame(data []byte, atEOF bool) (hdr, n int, err error)
+	// typedHeader appends the header of a typed message with a body of n
+	// bytes: typ and the length field. It returns dst unchanged and
+	// ErrNotTyped if Offset is not 1, or the error Append returns for a
+	// body it cannot frame (*errs.FrameTooLargeError over Max).
+	typedHeader(dst []byte, typ byte, n int) ([]byte, error)
+	// appendTyped appends a whole typed message: typedHeader, then body.
+	appendTyped(dst []byte, typ byte, body []byte) ([]byte, error)
+}
+
 // sizer is implemented by codecs whose header declares the frame's length.
 // frameLen returns the bytes the frame at the start of data takes in all, or
 // 0 if data does not hold its whole header. It is called only after Split

@@ -412,3 +412,46 @@ func (c LengthPrefixed) envelope(dst, payload []byte) ([]byte, []byte, error) {
 	p.putField(h[p.off:p.hdr], v)
 	return dst, nil, nil
 }
+
+var _ typed = LengthPrefixed{}
+
+func (c LengthPrefixed) typedFrame(data []byte, atEOF bool) (hdr, n int, err error) {
+	var p lp
+	c.fill(&p)
+	if p.off != 1 {
+		return 0, 0, ErrNotTyped
+	}
+	p.strip = 0 // KeepHeader: the frame is whole
+	n, _, err = p.split(data, atEOF)
+	if n == 0 {
+		return 0, 0, err
+	}
+	return p.hdr, n, nil
+}
+
+func (c LengthPrefixed) typedHeader(dst []byte, typ byte, n int) ([]byte, error) {
+	var p lp
+	c.fill(&p)
+	if p.off != 1 {
+		return dst, ErrNotTyped
+	}
+	// The body is the rest: what follows the length field.
+	p.strip = p.hdr
+	_, v, err := p.encodeLen(n)
+	if err != nil {
+		return dst, err
+	}
+	start := len(dst)
+	dst = slices.Grow(dst, p.hdr)[:start+p.hdr]
+	dst[start] = typ
+	p.putField(dst[start+1:], v)
+	return dst, nil
+}
+
+func (c LengthPrefixed) appendTyped(dst []byte, typ byte, body []byte) ([]byte, error) {
+	out, err := c.typedHeader(dst, typ, len(body))
+	if err != nil {
+		return dst, err
+	}
+	return append(out, body...), nil
+}

@@ -237,3 +237,36 @@ func (p *uv) checkKept(payload []byte) error {
 	}
 	return nil
 }
+
+var _ typed = Uvarint{}
+
+func (c Uvarint) typedFrame(data []byte, atEOF bool) (hdr, n int, err error) {
+	p := c.params()
+	if p.off != 1 {
+		return 0, 0, ErrNotTyped
+	}
+	hdr, n, err = p.frame(data)
+	if ok, err := whole(data, atEOF, hdr, n, err, "frame.Uvarint.Split"); !ok {
+		return 0, 0, err
+	}
+	return hdr, n, nil
+}
+
+func (c Uvarint) typedHeader(dst []byte, typ byte, n int) ([]byte, error) {
+	p := c.params()
+	if p.off != 1 {
+		return dst, ErrNotTyped
+	}
+	if n > p.max {
+		return dst, tooLarge(int64(n), p.max, "Uvarint.Max")
+	}
+	return binary.AppendUvarint(append(dst, typ), uint64(n)), nil
+}
+
+func (c Uvarint) appendTyped(dst []byte, typ byte, body []byte) ([]byte, error) {
+	out, err := c.typedHeader(dst, typ, len(body))
+	if err != nil {
+		return dst, err
+	}
+	return append(out, body...), nil
+}
