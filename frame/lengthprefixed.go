@@ -46,6 +46,20 @@ const KeepHeader = -1
 //	          +--+-----+--+--------------+
 //	payload:           FE "HELLO, WORLD"   (13 bytes)
 //
+// With Offset 1, a frame is a typed message: a type byte, the length, the
+// body. PostgreSQL's messages are LengthPrefixed{Offset: 1, Size: 4,
+// Adjust: -4}, the length counting itself:
+//
+//	stream:   'Z' 00 00 00 05 'I'
+//	          +---+-----------+---+
+//	          | Z |  len = 5  | I |  rest = 5 - 4 = 1 byte
+//	          +---+-----------+---+
+//	payload:  "I" (Strip's default), or "Z\x00\x00\x00\x05I" with Strip KeepHeader
+//
+// [Writer.WriteTyped] writes one from its type byte and body, and
+// [Reader.NextTyped] reads one as its type byte and body, whatever Strip
+// is.
+//
 // Split fails with *errs.FrameTooLargeError when the rest (field value plus
 // Adjust) is over Max, from the header alone; the error's Skip is the
 // frame's full length, so a [Reader] that skips oversized frames discards
