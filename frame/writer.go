@@ -63,7 +63,17 @@ const slack = 32
 // for a payload it cannot encode (and writes nothing), or the underlying
 // writer's error. The Writer does not keep payload after WriteFrame
 // returns.
-func (w *Writer) WriteFrame(payload []byte) error { return w.writeFrame(nil, w.env, payload) }
+func (w *Writer) WriteFrame(payload []byte) error {
+	if w.err == nil && len(w.buf)+len(payload)+slack <= w.size {
+		// The common case, kept small: the frame fits in the buffer.
+		out, err := w.add(w.buf, payload)
+		if err != nil {
+			return err
+		}
+		return w.keep(out)
+	}
+	return w.writeFrame(nil, w.env, payload)
+}
 
 // WriteFrameWith is [Writer.WriteFrame] with c instead of the Writer's
 // codec, for this one frame: it is written in order with the frames before
