@@ -91,7 +91,7 @@ func (w *Writer) CanWriteEOF() bool {
 // connection cannot half-close.
 func (w *Writer) WriteEOF() error {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	if w.state == halfClosed && w.err == nil {
 		return nil
 	}
@@ -125,7 +125,7 @@ func (w *Writer) Close() error {
 	w.mu.Lock()
 	if w.closeDone != nil {
 		ch := w.closeDone
-		w.mu.Unlock()
+		w.unlock()
 		<-ch
 		return w.closeErr
 	}
@@ -144,7 +144,7 @@ func (w *Writer) Close() error {
 	w.state = closed
 	w.dropLocked()
 	conn := w.conn
-	w.mu.Unlock()
+	w.unlock()
 
 	var cerr error
 	if aborted {
@@ -155,7 +155,7 @@ func (w *Writer) Close() error {
 	w.wg.Wait()
 
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	w.dropLocked()
 	w.closeErr = cerr
 	if flushErr != nil {
@@ -175,7 +175,7 @@ func (w *Writer) Abort() error {
 	w.mu.Lock()
 	if w.state == closed {
 		ch := w.closeDone
-		w.mu.Unlock()
+		w.unlock()
 		if ch != nil {
 			<-ch
 		}
@@ -188,7 +188,7 @@ func (w *Writer) Abort() error {
 	}
 	w.dropLocked()
 	conn := w.conn
-	w.mu.Unlock()
+	w.unlock()
 
 	err := conn.Close()
 	w.wg.Wait()
@@ -197,7 +197,7 @@ func (w *Writer) Abort() error {
 		return err
 	}
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	w.dropLocked()
 	w.closeErr = err
 	close(w.closeDone)

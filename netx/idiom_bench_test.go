@@ -433,3 +433,39 @@ func BenchmarkIdiomVsAsyncio(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkWriteSmall: the cost of one 64-byte Write while the reader is
+// between reads (the bytes wait for it, or for the sweeper, or go out when
+// the buffer reaches the high-water mark), against a bufio.Writer of the
+// high-water mark's size on the same connection.
+func BenchmarkWriteSmall(b *testing.B) {
+	line := benchPayload()
+	b.Run("std=bufio.Writer", func(b *testing.B) {
+		client, server := connPair(b, "tcp")
+		go io.Copy(io.Discard, server)
+		bw := bufio.NewWriterSize(client, netx.DefaultHighWater)
+		b.SetBytes(benchLine)
+		b.ReportAllocs()
+		for range b.N {
+			bw.Write(line)
+		}
+		bw.Flush()
+	})
+	b.Run("netx", func(b *testing.B) {
+		client, server := connPair(b, "tcp")
+		go func() {
+			server.Write([]byte("go\n"))
+			io.Copy(io.Discard, server)
+		}()
+		r, w := netx.Wrap(client, 0)
+		defer w.Close()
+		if _, err := r.ReadLine(); err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(benchLine)
+		b.ReportAllocs()
+		for range b.N {
+			w.Write(line)
+		}
+	})
+}

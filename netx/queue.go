@@ -63,26 +63,23 @@ type sendQueue struct {
 	off   int
 	fill  *[]byte // written since the batch was taken; nil if none
 	lent  int     // bytes of callers' own slices being sent by a Write above the high-water mark
+	n     int     // size(): every byte above
+	hint  int     // bytes the last fill held when a send took it: the size of the next fill's buffer
 }
 
 // size is the number of bytes written and not yet taken by the kernel
 // (asyncio's get_write_buffer_size).
-func (q *sendQueue) size() int {
-	n := q.lent
-	if q.batch != nil {
-		n += len(*q.batch) - q.off
-	}
-	if q.fill != nil {
-		n += len(*q.fill)
-	}
-	return n
-}
+func (q *sendQueue) size() int { return q.n }
+
+// lend and unlend account for bytes sent from the caller's own slices.
+func (q *sendQueue) lend(n int)   { q.lent += n; q.n += n }
+func (q *sendQueue) unlend(n int) { q.lent -= n; q.n -= n }
 
 // add appends p to the queue.
 func (q *sendQueue) add(p []byte) {
 	switch {
 	case q.fill == nil:
-		q.fill = getBuf(len(p))
+		q.fill = getBuf(max(len(p), q.hint))
 	case len(*q.fill)+len(p) > cap(*q.fill):
 		b := getBuf(len(*q.fill) + len(p))
 		*b = append(*b, *q.fill...)
@@ -90,6 +87,7 @@ func (q *sendQueue) add(p []byte) {
 		q.fill = b
 	}
 	*q.fill = append(*q.fill, p...)
+	q.n += len(p)
 }
 
 // partial reports that the kernel took only part of the batch: the rest
@@ -104,6 +102,7 @@ func (q *sendQueue) head() []byte {
 		if q.fill == nil {
 			return nil
 		}
+		q.hint = len(*q.fill)
 		q.batch, q.fill, q.off = q.fill, nil, 0
 	}
 	return (*q.batch)[q.off:]
@@ -112,6 +111,7 @@ func (q *sendQueue) head() []byte {
 // advance records that the kernel took n bytes of head. For the token
 // holder.
 func (q *sendQueue) advance(n int) {
+	q.n -= n
 	q.off += n
 	if q.off == len(*q.batch) {
 		putBuf(q.batch)
@@ -133,6 +133,7 @@ func (q *sendQueue) takeAll(vec [][]byte) ([][]byte, [2]*[]byte) {
 	if q.fill != nil {
 		vec = append(vec, *q.fill)
 		q.lent += len(*q.fill)
+		q.hint = len(*q.fill)
 		bufs[1] = q.fill
 	}
 	q.batch, q.fill, q.off = nil, nil, 0
@@ -150,6 +151,7 @@ func giveBack(bufs [2]*[]byte) {
 // dropFill drops the bytes no send has taken yet.
 func (q *sendQueue) dropFill() {
 	if q.fill != nil {
+		q.n -= len(*q.fill)
 		putBuf(q.fill)
 		q.fill = nil
 	}
@@ -160,6 +162,7 @@ func (q *sendQueue) dropFill() {
 func (q *sendQueue) dropAll() {
 	q.dropFill()
 	if q.batch != nil {
+		q.n -= len(*q.batch) - q.off
 		putBuf(q.batch)
 		q.batch, q.off = nil, 0
 	}

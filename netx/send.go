@@ -69,22 +69,24 @@ const (
 
 // whoSendsLocked applies the rules above to the Writer's state.
 func (w *Writer) whoSendsLocked() sender {
-	size := w.q.size()
 	switch {
-	case size == 0 || w.err != nil || w.state == closed:
+	case w.q.size() == 0 || w.err != nil || w.state == closed:
 		return nobody
-	case w.q.partial(): // the kernel's buffer is full: wait for room
-		return byFlusher
-	case w.urgent > 0, size > w.low, w.pushing:
-		return byFlusher
-	case w.reader == readerNone:
-		return byFlusher
-	case w.reader == readerWaiting && !w.awaiting:
-		return byFlusher
-	case sweepInterval() == 0:
-		return byFlusher
+	case w.mayWaitForReaderLocked():
+		return byReader
 	}
-	return byReader
+	return byFlusher
+}
+
+// mayWaitForReaderLocked reports whether queued bytes may be left for the
+// reader: the kernel took the last batch whole (else a flusher waits for
+// room), nobody waits for the queue to drain, the sweeper has not found
+// bytes that nobody sent, and the reader is between reads or waits for a
+// reply to bytes already sent.
+func (w *Writer) mayWaitForReaderLocked() bool {
+	return !w.q.partial() && w.urgent == 0 && !w.pushing &&
+		(w.reader == readerBusy || w.reader == readerWaiting && w.awaiting) &&
+		sweepInterval() > 0
 }
 
 // arrangeLocked makes sure that someone will send the queued bytes. The
@@ -106,15 +108,8 @@ func (w *Writer) arrangeLocked() {
 	}
 }
 
-// queuedLocked is called after a Write queued bytes: past the low-water mark
-// the writer sends them itself, without blocking, if it can.
-func (w *Writer) queuedLocked() {
-	if w.q.size() > w.low && w.raw != nil {
-		w.trySendLocked()
-		return
-	}
-	w.arrangeLocked()
-}
+// queuedLocked is called after a Write queued bytes.
+func (w *Writer) queuedLocked() { w.arrangeLocked() }
 
 // startFlusherLocked starts a flusher goroutine unless one is started, the
 // token is taken or wanted, or the Writer cannot send.
@@ -135,7 +130,7 @@ func (w *Writer) startFlusherLocked() {
 func (w *Writer) flushLoop() {
 	defer w.wg.Done()
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	w.flusher = false
 	if !w.tok.tryAcquire() {
 		return
@@ -166,7 +161,7 @@ func (w *Writer) sendHeadLocked(block bool) bool {
 	if b == nil {
 		return true
 	}
-	w.mu.Unlock()
+	w.unlock()
 	var n int
 	var err error
 	if block {
@@ -236,6 +231,7 @@ func (w *Writer) awaitLocked(stop <-chan struct{}, done func() bool) error {
 			continue
 		}
 		w.arrangeLocked()
+		w.settleLocked()
 		if !w.changes.wait(&w.mu, stop) {
 			return errStopped
 		}
@@ -267,7 +263,7 @@ func (w *Writer) sendNonBlocking(bufs [][]byte) (int, error) { return w.sendNow(
 // so, and everything queued goes out before it.
 func (w *Writer) beforeRead() {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	if w.lazyReads {
 		w.reader = readerBusy
 		return
@@ -281,7 +277,7 @@ func (w *Writer) beforeRead() {
 // sends what is queued, without blocking.
 func (w *Writer) readWouldBlock() {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	w.reader = readerWaiting
 	w.readerSendsLocked()
 }
@@ -304,7 +300,7 @@ func (w *Writer) readerSendsLocked() {
 // sent before.
 func (w *Writer) afterRead() {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	w.reader = readerBusy
 	w.awaiting = false
 }

@@ -77,7 +77,7 @@ func sweepLoop() {
 // sweep is the sweeper's visit, one to two intervals after w was listed.
 func (w *Writer) sweep() {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	w.swept = false
 	if w.q.size() == 0 || w.tok.held || w.tok.queued > 0 || w.flusher || w.err != nil || w.state == closed {
 		return

@@ -51,7 +51,7 @@ func (w *Writer) startTLS(ctx context.Context, r *bufio2.Reader, config *tls.Con
 	if err := tc.HandshakeContext(ctx); err != nil {
 		err = ctxError(ctx, fmt.Errorf("netx: StartTLS: handshake: %w", err))
 		w.mu.Lock()
-		defer w.mu.Unlock()
+		defer w.unlock()
 		w.failLocked(err)
 		return err
 	}
@@ -63,7 +63,7 @@ func (w *Writer) startTLS(ctx context.Context, r *bufio2.Reader, config *tls.Con
 // over the plain one under both sides of the pair.
 func (w *Writer) switchToTLS(ctx context.Context, config *tls.Config, server bool) (*tls.Conn, error) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	if err := w.writeErrLocked(); err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -68,6 +69,12 @@ type Writer struct {
 	tok     sendToken // the right to send them (token.go)
 	changes changes   // wakes the goroutines that wait for the state to change
 
+	// calm mirrors err == nil && q.size() <= low, for Drain's fast path,
+	// which reads it without mu; it is stored with mu held (settleLocked),
+	// before mu is released.
+	calm     atomic.Bool
+	calmSeen bool // the value last stored in calm
+
 	// Who sends the queued bytes (send.go).
 	flusher  bool        // a flusher goroutine is started and has not taken the token yet
 	urgent   int         // goroutines waiting for the queue to drain (awaitLocked): while any waits, bytes go out at once
@@ -103,7 +110,25 @@ func newWriter(conn net.Conn) *Writer {
 	if sendsRaw {
 		w.raw = rawConnOf(conn)
 	}
+	w.calm.Store(true)
+	w.calmSeen = true
 	return w
+}
+
+// unlock releases mu after bringing calm up to date. Every release of mu
+// by the Writer's code goes through it, except the waits of token.go,
+// whose callers settle first.
+func (w *Writer) unlock() {
+	w.settleLocked()
+	w.mu.Unlock()
+}
+
+// settleLocked brings calm up to date.
+func (w *Writer) settleLocked() {
+	if c := w.err == nil && w.q.size() <= w.low; c != w.calmSeen {
+		w.calmSeen = c
+		w.calm.Store(c)
+	}
 }
 
 // Conn returns the underlying connection (asyncio's transport and
@@ -111,7 +136,7 @@ func newWriter(conn net.Conn) *Writer {
 // Reading from or writing to it directly bypasses the pair's buffers.
 func (w *Writer) Conn() net.Conn {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	return w.conn
 }
 
@@ -127,7 +152,7 @@ func (w *Writer) RemoteAddr() net.Addr { return w.Conn().RemoteAddr() }
 // kernel (asyncio's get_write_buffer_size).
 func (w *Writer) Buffered() int {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	return w.q.size()
 }
 
@@ -152,7 +177,7 @@ func (w *Writer) SetWriteBufferLimits(high, low int) {
 		panic(fmt.Sprintf("netx: SetWriteBufferLimits: low (%d) must not exceed high (%d)", low, high))
 	}
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	w.high, w.low = high, low
 	w.changes.broadcast()
 }
@@ -161,7 +186,7 @@ func (w *Writer) SetWriteBufferLimits(high, low int) {
 // get_write_buffer_limits, in the same order).
 func (w *Writer) WriteBufferLimits() (high, low int) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	return w.high, w.low
 }
 
@@ -172,7 +197,7 @@ func (w *Writer) SetCloseTimeout(d time.Duration) {
 		d = DefaultCloseTimeout
 	}
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	w.closeTimeout = d
 }
 
@@ -187,7 +212,11 @@ func (w *Writer) SetCloseTimeout(d time.Duration) {
 // closed or half-closed by WriteEOF. The Writer does not retain p.
 func (w *Writer) Write(p []byte) (int, error) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	if w.appendFastLocked(p) {
+		w.mu.Unlock()
+		return len(p), nil
+	}
+	defer w.unlock()
 	if err := w.writeErrLocked(); err != nil {
 		return 0, err
 	}
@@ -206,6 +235,25 @@ func (w *Writer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// appendFastLocked is Write's fast path: if the Writer is open, p fits in
+// the fill buffer at or below the high-water mark without changing calm,
+// and someone will already send the queued bytes, it appends p and reports
+// true; else it does nothing and reports false.
+func (w *Writer) appendFastLocked(p []byte) bool {
+	f := w.q.fill
+	n := w.q.n + len(p)
+	if f == nil || len(*f)+len(p) > cap(*f) || n > w.high || n > w.low && w.calmSeen ||
+		w.state != open || w.err != nil || len(p) == 0 {
+		return false
+	}
+	if !w.tok.held && !w.flusher && !(w.swept && w.mayWaitForReaderLocked()) {
+		return false
+	}
+	*f = append(*f, p...)
+	w.q.n += len(p)
+	return true
+}
+
 // WriteLines writes the concatenation of bufs (asyncio's writelines), with
 // Write's rules for blocking. A large write with nothing else pending goes
 // to the kernel as one vectored write without a copy; small ones are copied
@@ -216,7 +264,7 @@ func (w *Writer) WriteLines(bufs ...[]byte) error {
 		total += len(b)
 	}
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	if err := w.writeErrLocked(); err != nil {
 		return err
 	}
@@ -244,11 +292,11 @@ func (w *Writer) WriteLines(bufs ...[]byte) error {
 // take. Called with mu held and the token taken, with nothing queued; it
 // releases the token, and mu during the system call.
 func (w *Writer) sendDirectLocked(bufs [][]byte, total int) (int, error) {
-	w.q.lent += total
-	w.mu.Unlock()
+	w.q.lend(total)
+	w.unlock()
 	n, err := w.sendNonBlocking(bufs)
 	w.mu.Lock()
-	w.q.lent -= total
+	w.q.unlend(total)
 	w.sentLocked()
 	if err != nil {
 		w.failLocked(err)
@@ -267,6 +315,7 @@ func (w *Writer) sendDirectLocked(bufs [][]byte, total int) (int, error) {
 			*w.q.batch = append(*w.q.batch, b[skip:]...)
 			skip = 0
 		}
+		w.q.n += total - n
 	}
 	w.releaseTokenLocked()
 	return total, nil
@@ -278,6 +327,7 @@ func (w *Writer) sendDirectLocked(bufs [][]byte, total int) (int, error) {
 // the buffer is at or below the low-water mark. Called with mu held; it
 // releases mu while it waits and sends.
 func (w *Writer) writeThroughLocked(bufs [][]byte, total int) (int, error) {
+	w.settleLocked()
 	if !w.tok.acquire(&w.mu, &w.changes, w.mayWriteLocked) {
 		return 0, w.writeErrLocked()
 	}
@@ -288,11 +338,11 @@ func (w *Writer) writeThroughLocked(bufs [][]byte, total int) (int, error) {
 			vec = append(vec, b)
 		}
 	}
-	w.q.lent += total
-	w.mu.Unlock()
+	w.q.lend(total)
+	w.unlock()
 	n, err := w.sendBlocking(vec)
 	w.mu.Lock()
-	w.q.lent -= queued + total
+	w.q.unlend(queued + total)
 	giveBack(taken)
 	clear(vec)
 	w.vec = vec[:0]
@@ -324,8 +374,11 @@ func (w *Writer) lowLocked() bool { return w.q.size() <= w.low }
 // waits, the buffered bytes go out at once; a Drain that returns at once
 // sends nothing.
 func (w *Writer) Drain(ctx context.Context) error {
+	if w.calm.Load() {
+		return nil
+	}
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	if w.err == nil && w.q.size() <= w.low {
 		return nil
 	}
