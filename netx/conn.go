@@ -139,6 +139,7 @@ type lazyReader struct {
 
 	// The state of one ReadLazy or Read, shared with readFD.
 	p       []byte // Read's buffer; nil in ReadLazy, which reads into get's
+	drained bool   // the last read took less than it was offered: the next one will likely wait
 	get     func() []byte
 	release func()
 	n       int
@@ -177,6 +178,12 @@ func (l *lazyReader) Read(p []byte) (int, error) {
 // and errors are net.Conn.Read's.
 func (l *lazyReader) rawRead() (int, error) {
 	l.n, l.errno = 0, nil
+	if l.drained {
+		// The last read emptied the socket: this one will likely find
+		// nothing, so the Writer sends first, as a client that writes a
+		// request and then reads does, rather than after a read that fails.
+		l.w.readWouldBlock()
+	}
 	err := l.raw.Read(l.readFn)
 	n := l.n
 	switch {

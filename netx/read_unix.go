@@ -45,6 +45,7 @@ func (l *lazyReader) readFD(fd uintptr) bool {
 		switch err {
 		case nil:
 			l.n = n
+			l.drained = n < len(p)
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:

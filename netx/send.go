@@ -262,6 +262,9 @@ func (w *Writer) sendNonBlocking(bufs [][]byte) (int, error) { return w.sendNow(
 // (readWouldBlock) sends then; any other read may block without saying
 // so, and everything queued goes out before it.
 func (w *Writer) beforeRead() {
+	if w.lazyReads && w.reader == readerBusy {
+		return // the reader's own fields: see Writer.reader
+	}
 	w.mu.Lock()
 	defer w.unlock()
 	if w.lazyReads {
@@ -276,6 +279,11 @@ func (w *Writer) beforeRead() {
 // nothing to read, before it waits: the end of a read burst. The reader
 // sends what is queued, without blocking.
 func (w *Writer) readWouldBlock() {
+	if w.reader == readerWaiting {
+		// Said before this read began (the last one emptied the socket):
+		// what was written since has been arranged for a waiting reader.
+		return
+	}
 	w.mu.Lock()
 	defer w.unlock()
 	w.reader = readerWaiting

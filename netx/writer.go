@@ -61,7 +61,7 @@ type Writer struct {
 	// token; the token holder uses conn and raw without mu.
 	conn      net.Conn
 	raw       syscall.RawConn // non-nil when sends can be non-blocking (plain TCP and Unix on Linux)
-	lazyReads bool            // the reader says when its read would block (readWouldBlock); else it calls beforeRead before a read that may block
+	lazyReads bool            // the reader says when its read would block (readWouldBlock); else it calls beforeRead before a read that may block. The reader's goroutine reads it without mu
 	cr        *connReader     // the read side of the pair; set once by newReader, before use
 	host      string          // the dialed host, StartTLS's default ServerName; set once by Dial, before use
 
@@ -78,7 +78,7 @@ type Writer struct {
 	// Who sends the queued bytes (send.go).
 	flusher  bool        // a flusher goroutine is started and has not taken the token yet
 	urgent   int         // goroutines waiting for the queue to drain (awaitLocked): while any waits, bytes go out at once
-	reader   readerState // what the pair's reader is doing
+	reader   readerState // what the pair's reader is doing; written only by the reader's goroutine (with mu), which may read it without mu
 	awaiting bool        // bytes were sent since the reader's last read returned: a reply may be on its way, and the reader sends when it comes
 	pushing  bool        // the sweeper found bytes that nobody sent: they go out at once until the reader sends again
 	swept    bool        // listed with the sweeper (sweep.go)
