@@ -38,6 +38,7 @@ func newReader(w *Writer, limit int, idle time.Duration) *bufio2.Reader {
 		l := &lazyReader{connReader: cr, raw: raw}
 		l.readFn = l.readFD
 		w.cr = &l.connReader
+		w.lazyReads = true
 		return bufio2.NewReaderLimit(l, limit)
 	}
 	w.cr = &cr
@@ -52,10 +53,11 @@ var plainReads atomic.Bool
 // pair's bufio2.Reader. It is the only code that reads from the connection.
 //
 // Before it blocks in the connection's Read it hands the Writer's pending
-// bytes to the kernel ([Writer.beforeRead]): a handler that reads a request,
-// writes the reply and reads again sends all the replies produced from one
-// read in one system call, and a client that writes and then reads sends
-// before it waits.
+// bytes to the kernel ([Writer.beforeRead]); a [lazyReader] does so only
+// when its read would block ([Writer.readWouldBlock]). So a handler that
+// reads requests, writes the replies and reads again sends all the replies
+// to one burst of requests in one system call, and a client that writes and
+// then reads sends before it waits.
 //
 // A connReader reads into the Reader's buffer, which the Reader therefore
 // holds while it waits. [lazyReader] is the connReader of the connections
@@ -126,13 +128,18 @@ func (c *connReader) end(err error) error {
 // when it is. A busy connection therefore reads straight into the buffer
 // the Reader has, and an idle one costs no read buffer at all.
 //
-// Its Read, used by the Reader when it already holds data, is connReader's.
+// Its Read, used by the Reader when it already holds data, reads through
+// syscall.RawConn.Read too, into the Reader's buffer: both tell the Writer
+// when the read would block, so that it sends its bytes at the end of a
+// read burst rather than before every read.
 type lazyReader struct {
 	connReader
 	raw    syscall.RawConn
 	readFn func(fd uintptr) bool // l.readFD, made once: RawConn.Read takes it on every read
 
-	// The state of one ReadLazy, shared with readFD.
+	// The state of one ReadLazy or Read, shared with readFD.
+	p       []byte // Read's buffer; nil in ReadLazy, which reads into get's
+	drained bool   // the last read took less than it was offered: the next one will likely wait
 	get     func() []byte
 	release func()
 	n       int
@@ -151,9 +158,33 @@ func (l *lazyReader) ReadLazy(get func() []byte, release func()) (int, error) {
 		return 0, err
 	}
 	l.get, l.release = get, release
-	l.n, l.errno = 0, nil
-	err := l.raw.Read(l.readFn)
+	n, err := l.rawRead()
 	l.get, l.release = nil, nil
+	return n, l.end(err)
+}
+
+// Read reads as connReader.Read does, through syscall.RawConn.Read.
+func (l *lazyReader) Read(p []byte) (int, error) {
+	if err := l.begin(); err != nil {
+		return 0, err
+	}
+	l.p = p
+	n, err := l.rawRead()
+	l.p = nil
+	return n, l.end(err)
+}
+
+// rawRead is one read through syscall.RawConn.Read with readFD; its results
+// and errors are net.Conn.Read's.
+func (l *lazyReader) rawRead() (int, error) {
+	l.n, l.errno = 0, nil
+	if l.drained {
+		// The last read emptied the socket: this one will likely find
+		// nothing, so the Writer sends first, as a client that writes a
+		// request and then reads does, rather than after a read that fails.
+		l.w.readWouldBlock()
+	}
+	err := l.raw.Read(l.readFn)
 	n := l.n
 	switch {
 	case err != nil:
@@ -171,5 +202,5 @@ func (l *lazyReader) ReadLazy(get func() []byte, release func()) (int, error) {
 	case n == 0:
 		err = io.EOF // a stream socket's end
 	}
-	return n, l.end(err)
+	return n, err
 }
