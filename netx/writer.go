@@ -120,6 +120,8 @@ type Writer struct {
 
 	onFail func(error) // called once when the connection fails (Server: cancel the handler's context)
 
+	sent atomic.Int64 // bytes handed to the kernel (to the TLS layer for TLS), for Server.Stats
+
 	closeDone chan struct{} // closed when Close or Abort has finished
 	closeErr  error
 
@@ -287,6 +289,7 @@ func (w *Writer) sendFirst(bufs [][]byte, total int) (int, error) {
 	w.ownLocked()
 	w.mu.Unlock()
 	n, err := w.sendNow(bufs)
+	w.sent.Add(int64(n))
 	w.mu.Lock()
 	if err != nil {
 		w.failLocked(err)
@@ -353,6 +356,7 @@ func (w *Writer) writeOwned(bufs [][]byte) (int, error) {
 
 	nb := net.Buffers(vec)
 	n64, err := nb.WriteTo(w.conn)
+	w.sent.Add(n64)
 
 	w.mu.Lock()
 	clear(vec)
@@ -663,6 +667,7 @@ func (w *Writer) flushLocked(block bool) {
 			one := [1][]byte{b}
 			n, err = w.sendNow(one[:])
 		}
+		w.sent.Add(int64(n))
 		w.mu.Lock()
 		w.outOff += n
 		if w.outOff == len(*w.outp) {
