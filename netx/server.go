@@ -123,8 +123,8 @@ type Server struct {
 
 	// BaseContext, if not nil, returns the base context of the handlers'
 	// contexts for connections accepted on l (net/http's). It is called
-	// once per listener, when serving on it starts, and must not return
-	// nil. If nil, context.Background() is used.
+	// once per listener, by Listen or Serve before the first accept, and
+	// must not return nil. If nil, context.Background() is used.
 	BaseContext func(l net.Listener) context.Context
 
 	// ConnContext, if not nil, derives the context of a new connection's
@@ -317,13 +317,14 @@ func (s *Server) Listen(ctx context.Context, network, address string) error {
 	if err != nil {
 		return err
 	}
+	base := s.baseContext(l)
 	if !s.trackListener(l, true) {
 		l.Close()
 		return ErrServerClosed
 	}
 	go func() {
 		defer s.serveWG.Done()
-		err := s.serve(l)
+		err := s.serve(l, base)
 		if err != nil && err != ErrServerClosed {
 			s.logger().Error("netx: serving stopped", "addr", l.Addr().String(), "err", err)
 		}
@@ -342,19 +343,24 @@ func (s *Server) Serve(l net.Listener) error {
 		l.Close()
 		return ErrServerClosed
 	}
-	return s.serve(l)
+	return s.serve(l, s.baseContext(l))
 }
 
-func (s *Server) serve(l net.Listener) error {
+// baseContext returns the base context of the connections accepted on l.
+func (s *Server) baseContext(l net.Listener) context.Context {
+	if s.BaseContext == nil {
+		return context.Background()
+	}
+	ctx := s.BaseContext(l)
+	if ctx == nil {
+		panic("netx: Server.BaseContext returned a nil context")
+	}
+	return ctx
+}
+
+func (s *Server) serve(l net.Listener, base context.Context) error {
 	defer s.untrackListener(l)
 	defer l.Close()
-	base := context.Background()
-	if s.BaseContext != nil {
-		base = s.BaseContext(l)
-		if base == nil {
-			panic("netx: Server.BaseContext returned a nil context")
-		}
-	}
 	sem := s.semaphore()
 	closing := s.Closing()
 	var delay time.Duration
