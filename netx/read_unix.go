@@ -60,3 +60,22 @@ func (l *lazyReader) readFD(fd uintptr) bool {
 		return true
 	}
 }
+
+// pendingInput reports whether the socket c (a *net.TCPConn or
+// *net.UnixConn) has bytes to read, without waiting and without reading
+// them. It reports false for other connections, and at the end of the
+// stream.
+func pendingInput(c net.Conn) bool {
+	rc := rawConnOf(c)
+	if rc == nil {
+		return false
+	}
+	pending := false
+	rc.Read(func(fd uintptr) bool {
+		var b [1]byte
+		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		pending = err == nil && n > 0
+		return true // one try: never wait
+	})
+	return pending
+}

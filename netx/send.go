@@ -244,18 +244,28 @@ func (w *Writer) awaitLocked(stop <-chan struct{}, done func() bool) error {
 // peer that does not read; the connection's write deadline bounds it. For
 // the token holder, without mu.
 func (w *Writer) sendBlocking(bufs [][]byte) (int, error) {
+	var n int
+	var err error
 	if len(bufs) == 1 {
-		return w.conn.Write(bufs[0])
+		n, err = w.conn.Write(bufs[0])
+	} else {
+		nb := net.Buffers(bufs)
+		var n64 int64
+		n64, err = nb.WriteTo(w.conn)
+		n = int(n64)
 	}
-	nb := net.Buffers(bufs)
-	n, err := nb.WriteTo(w.conn)
-	return int(n), err
+	w.sent.Add(int64(n))
+	return n, err
 }
 
 // sendNonBlocking offers bufs to the kernel once without blocking and
 // returns how many bytes it took (sendNow, send_linux.go). For the token
 // holder, without mu, on a connection with raw set.
-func (w *Writer) sendNonBlocking(bufs [][]byte) (int, error) { return w.sendNow(bufs) }
+func (w *Writer) sendNonBlocking(bufs [][]byte) (int, error) {
+	n, err := w.sendNow(bufs)
+	w.sent.Add(int64(n))
+	return n, err
+}
 
 // beforeRead is called by the read side before each read from the
 // connection. A reader that tells when its read would block

@@ -95,6 +95,8 @@ type Writer struct {
 	closeDone chan struct{}  // closed when Close or Abort has finished; nil before either starts
 	closeErr  error          // Close's result; read without mu once closeDone is closed
 
+	sent atomic.Int64 // bytes handed to the kernel (to the TLS layer for TLS), for Server.Stats
+
 	// Scratch space of the token holder, used without mu.
 	vec [][]byte
 	snd rawSender
