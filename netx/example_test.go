@@ -1,6 +1,7 @@
 package netx_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -42,6 +43,47 @@ func Example() {
 	// Output:
 	// server received "Hello World!\n"
 	// client received "Hello World!\n"
+}
+
+// The README's first snippet: serve a line protocol, dial it, read and
+// write.
+func Example_lineProtocol() {
+	ctx := context.Background()
+	// Serve: one goroutine per connection, reading lines until the peer ends.
+	srv, err := netx.Listen(ctx, "tcp", "127.0.0.1:0", func(ctx context.Context, r *bufio2.Reader, w *netx.Writer) {
+		for {
+			line, err := r.ReadLine() // "...\n"; at most the limit (64 KiB)
+			if err != nil {
+				return // io.EOF, or a typed error
+			}
+			w.Write(bytes.ToUpper(line))
+			if err := w.Drain(ctx); err != nil { // asyncio's flow control
+				return
+			}
+		}
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+
+	// Dial: a reader and a writer, as open_connection gives.
+	r, w, err := netx.Dial(ctx, "tcp", srv.Addr().String())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer w.Close()
+	w.Write([]byte("hello\nworld\n"))
+	for range 2 {
+		line, err := r.ReadLine()
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Printf("%q\n", line)
+	}
+	// Output:
+	// "HELLO\n"
+	// "WORLD\n"
 }
 
 // A handler that winds down when a graceful shutdown begins.

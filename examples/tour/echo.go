@@ -19,6 +19,9 @@ import (
 // echoTCP runs examples/echo-server and examples/echo-client against each
 // other on a free loopback port.
 func echoTCP(w io.Writer) error {
+	fmt.Fprintln(w, "(The seed's programs print what the Python examples print, Python's repr and")
+	fmt.Fprintln(w, "address tuples included, so that the tests can run the Python originals against")
+	fmt.Fprintln(w, "them and compare the output line for line.)")
 	return echoPair(w, "tcp", "127.0.0.1:0", func(s string) string { return s })
 }
 

@@ -1,10 +1,14 @@
-// Command tour runs streamkit end to end and prints what each part does:
-// bufio2 on its own, then the seed's four examples (the echo pair, over TCP
-// and over a Unix socket, the HTTP headers client against an HTTP and an
-// HTTPS server of its own, wait-for-data), and a length-prefixed
-// request/response protocol with frame over netx. It needs no arguments
-// and no network beyond loopback, and its output is the same at every run
-// (ports and temporary paths are written <port> and $TMPDIR).
+// Command tour runs streamkit end to end and prints what each part does.
+// Each step names the streamkit calls it makes and the file to open to
+// read it: bufio2 on its own, three more codecs and a framing switch,
+// package fuzz checking two parsers, the seed's four examples (the echo
+// pair, over TCP and over a Unix socket, the HTTP headers client against an
+// HTTP and an HTTPS server of its own, wait-for-data), a length-prefixed
+// request/response protocol with frame over netx, flow control with Write
+// and Drain, and a server's operator settings with Shutdown and Stats. It
+// needs no arguments and no network beyond loopback, and its output is the
+// same at every run (ports and temporary paths are written <port> and
+// $TMPDIR).
 //
 //	go run ./examples/tour
 package main
@@ -25,20 +29,25 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("tour: ")
 	for _, step := range []struct {
-		title string
-		run   func(w io.Writer) error
+		title, calls, file string
+		run                func(w io.Writer) error
 	}{
-		{"bufio2: lines with a limit", lines},
-		{"bufio2: the first of several separators", untilAny},
-		{"bufio2: recovering from a limit overrun", overrun},
-		{"bufio2: a hand-fed stream", feed},
-		{"echo-server and echo-client (the seed's echo pair) on a loopback TCP port", echoTCP},
-		{"http-headers: HEAD over HTTP/1.0, then over TLS, against servers in this process", httpHeaders},
-		{"wait-for-data: a socket that already exists, adopted", waitForData},
-		{"the echo pair over a Unix socket", echoUnix},
-		{"frame over netx: a length-prefixed request/response protocol", framed},
+		{"bufio2: lines with a limit", "bufio2.NewReaderLimit, Reader.Lines", "examples/tour/main.go (lines)", lines},
+		{"bufio2: the first of several separators", "Reader.ReadUntilAny", "examples/tour/main.go (untilAny)", untilAny},
+		{"bufio2: recovering from a limit overrun", "Reader.ReadUntil, Reader.ReadExactly", "examples/tour/main.go (overrun)", overrun},
+		{"bufio2: a hand-fed stream", "bufio2.NewFeed, Feed.SetFlowControl, Feed.Write", "examples/tour/main.go (feed)", feed},
+		{"frame: three more codecs, and three framings on one stream", "frame.Netstring, frame.Uvarint{Offset: 1} with Writer.WriteTyped and Reader.NextTyped, frame.OctetCounting{NonTransparent: true}", "examples/tour/codecs.go", codecs},
+		{"fuzz: is a parser indifferent to how its input is chunked?", "fuzz.CheckChunking (in a fuzz target: fuzz.Checker.Check)", "examples/tour/fuzzing.go", fuzzing},
+		{"echo-server and echo-client (the seed's echo pair) on a loopback TCP port", "netx.Listen, netx.Dial, Reader.ReadLine, Writer.Write, Writer.Drain", "examples/echo-server, examples/echo-client (examples/internal/echo)", echoTCP},
+		{"http-headers: HEAD over HTTP/1.0, then over TLS, against servers in this process", "netx.Dialer{TLSConfig}, Reader.ReadLine", "examples/http-headers (examples/internal/httpheaders)", httpHeaders},
+		{"wait-for-data: a socket that already exists, adopted", "netx.Wrap", "examples/wait-for-data (examples/internal/waitfordata)", waitForData},
+		{"the echo pair over a Unix socket", "netx.Listen and netx.Dial with \"unix\"", "examples/tour/echo.go", echoUnix},
+		{"frame over netx: a length-prefixed request/response protocol", "frame.NewReader over the pair's Reader, Reader.All, frame.SkipOversized, frame.NewWriter, Writer.WriteEOF", "examples/tour/framed.go", framed},
+		{"netx: flow control with Write and Drain", "Writer.SetWriteBufferLimits, Writer.Write, Writer.Drain, Writer.Close", "examples/tour/flow.go", flow},
+		{"netx: a server an operator runs", "netx.Server{ReadTimeout, IdleTimeout, MaxConns}, Server.Shutdown, Server.Stats", "examples/tour/operator.go (and examples/prod-server)", operator},
 	} {
 		fmt.Printf("== %s\n", step.title)
+		fmt.Printf("   calls: %s\n   read:  %s\n", step.calls, step.file)
 		if err := step.run(os.Stdout); err != nil {
 			log.Fatalf("%s: %v", step.title, err)
 		}

@@ -2,7 +2,6 @@ package main_test
 
 import (
 	"flag"
-	"github.com/streamkit/streamkit/internal/testenv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +9,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/streamkit/streamkit/examples/internal/exampletest"
+	"github.com/streamkit/streamkit/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/tour.golden with the tour's output")
@@ -56,6 +57,10 @@ func TestTour(t *testing.T) {
 		"Received: abc",
 		"echo-server| Serving on $TMPDIR/echo.sock",
 		`client: "hello" -> "HELLO"`,
+		`MQTT packet type 0x30, 17-byte body "\x00\vsensors/one21.5"`,
+		"bufio2.ReadExactly: the same result under every chunking",
+		"Drain waits: the server has not read anything yet",
+		"Stats: accepted 2, closed by ReadTimeout 1, by Shutdown 1, open 0",
 		"tour complete",
 	} {
 		if !strings.Contains(got, line+"\n") {
