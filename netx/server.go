@@ -84,7 +84,10 @@ type Server struct {
 	// read on the connection, so the handler's loop ends and the
 	// connection is closed; writes still work, for a reply that says why.
 	// A call served from what is already buffered takes no time; the time
-	// the handler spends between calls does not count.
+	// the handler spends between calls does not count. A call that waits
+	// for a new message counts its wait too, so ReadTimeout also bounds the
+	// silence between a client's messages: set it above the longest pause
+	// a legitimate client makes, and IdleTimeout for silence alone.
 	ReadTimeout time.Duration
 
 	// IdleTimeout, if positive, is the longest one read from the

@@ -24,7 +24,7 @@ func operator(w io.Writer) error {
 	defer cancel()
 	timedOut := make(chan error, 1)
 	srv := &netx.Server{
-		ReadTimeout: 200 * time.Millisecond, // one read call, start to return
+		ReadTimeout: 500 * time.Millisecond, // one read call, start to return
 		IdleTimeout: 10 * time.Second,       // one wait for data
 		MaxConns:    100,
 		Handler: func(ctx context.Context, r *bufio2.Reader, w *netx.Writer) {
@@ -54,7 +54,7 @@ func operator(w io.Writer) error {
 	}
 	defer slow.Close()
 	go func() {
-		for _, b := range []byte("GET / and on and on and on") {
+		for _, b := range []byte("GET / and on and on and on and on and on and on") {
 			if _, err := slow.Write([]byte{b}); err != nil {
 				return
 			}
