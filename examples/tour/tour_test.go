@@ -2,7 +2,6 @@ package main_test
 
 import (
 	"flag"
-	"github.com/streamkit/streamkit/internal/testenv"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,7 +9,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/streamkit/streamkit/examples/internal/exampletest"
+	"github.com/streamkit/streamkit/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/tour.golden with the tour's output")
