@@ -33,7 +33,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/streamkit/streamkit/internal/testenv"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -44,8 +43,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/streamkit/streamkit/bufio2"
 	"github.com/streamkit/streamkit/errs"
+	"github.com/streamkit/streamkit/internal/testenv"
 )
 
 const (

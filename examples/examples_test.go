@@ -9,7 +9,6 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"github.com/streamkit/streamkit/internal/testenv"
 	"io"
 	"log"
 	"net"
@@ -25,7 +24,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/streamkit/streamkit/examples/internal/exampletest"
+	"github.com/streamkit/streamkit/internal/testenv"
 )
 
 var programs = &exampletest.Programs{Names: []string{"echo-client", "echo-server", "http-headers", "wait-for-data"}}

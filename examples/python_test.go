@@ -3,7 +3,6 @@ package examples_test
 import (
 	"context"
 	"errors"
-	"github.com/streamkit/streamkit/internal/testenv"
 	"net"
 	"net/http/httptest"
 	"os"
@@ -14,7 +13,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/streamkit/streamkit/examples/internal/exampletest"
+	"github.com/streamkit/streamkit/internal/testenv"
 )
 
 // The tests in this file run the seed's four examples, verbatim under

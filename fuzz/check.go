@@ -93,7 +93,8 @@ type Checker[T any] struct {
 //   - with Timeouts, one byte a read with a timeout before every byte and
 //     before io.EOF.
 //
-// That is up to MaxCuts + Random + 6 calls of parse, and each one-byte
+// That is up to MaxCuts + Random + 7 calls of parse, the first one
+// included (47 with the defaults), and each one-byte
 // chunking makes a read call per byte: keep the inputs of a fuzz target
 // to a few KiB (cut longer ones short). parse gets
 // a fresh reader each time and must read from it alone. Check returns

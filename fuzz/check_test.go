@@ -377,3 +377,38 @@ func TestCheckIsReproducible(t *testing.T) {
 		t.Errorf("with Seed 1: %q", rec.failures)
 	}
 }
+
+// TestCheckCallsParse: Check's doc says it calls parse up to MaxCuts +
+// Random + 7 times, the first call included; an input long enough for
+// every cut, with a Plan and Timeouts, takes them all.
+func TestCheckCallsParse(t *testing.T) {
+	data := bytes.Repeat([]byte("ab\n"), 40)
+	for _, c := range []struct {
+		checker fuzz.Checker[int]
+		want    int
+	}{
+		{fuzz.Checker[int]{Plan: []byte{1, 0x82}, Timeouts: true}, fuzz.MaxCuts + fuzz.DefaultRandom + 7},
+		{fuzz.Checker[int]{Plan: []byte{1, 0x82}, Timeouts: true, Random: 3}, fuzz.MaxCuts + 3 + 7},
+		{fuzz.Checker[int]{}, fuzz.MaxCuts + fuzz.DefaultRandom + 5}, // no Plan, no Timeouts
+	} {
+		calls := 0
+		ok := c.checker.Check(t, data, func(r io.Reader) (int, error) {
+			calls++
+			for {
+				_, err := r.Read(make([]byte, 7))
+				if err == io.EOF {
+					return 0, nil
+				}
+				if err != nil && !fuzz.IsTimeout(err) {
+					return 0, err
+				}
+			}
+		})
+		if !ok || calls != c.want {
+			t.Errorf("%+v: Check passed %v after %d calls of parse, want %d", c.checker, ok, calls, c.want)
+		}
+	}
+	if fuzz.MaxCuts+fuzz.DefaultRandom+7 != 47 {
+		t.Errorf("with the defaults, Check calls parse up to %d times; its doc says 47", fuzz.MaxCuts+fuzz.DefaultRandom+7)
+	}
+}

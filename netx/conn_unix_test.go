@@ -3,13 +3,13 @@
 package netx_test
 
 import (
-	"github.com/streamkit/streamkit/internal/testenv"
 	"net"
 	"os"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/streamkit/streamkit/internal/testenv"
 	"github.com/streamkit/streamkit/netx"
 )
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"github.com/streamkit/streamkit/internal/testenv"
 	"net"
 	"sync/atomic"
 	"syscall"
@@ -14,6 +13,7 @@ import (
 	"golang.org/x/net/nettest"
 
 	"github.com/streamkit/streamkit/bufio2"
+	"github.com/streamkit/streamkit/internal/testenv"
 	"github.com/streamkit/streamkit/netx"
 )
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/streamkit/streamkit/internal/testenv"
 	"net"
 	"runtime"
 	"sync"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/streamkit/streamkit/bufio2"
 	"github.com/streamkit/streamkit/errs"
+	"github.com/streamkit/streamkit/internal/testenv"
 	"github.com/streamkit/streamkit/netx"
 )
 

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/streamkit/streamkit/internal/testenv"
 	"io"
 	"testing"
 	"time"
 
 	"github.com/streamkit/streamkit/bufio2"
+	"github.com/streamkit/streamkit/internal/testenv"
 	"github.com/streamkit/streamkit/netx"
 )
 

@@ -3,7 +3,6 @@ package netx_test
 import (
 	"context"
 	"fmt"
-	"github.com/streamkit/streamkit/internal/testenv"
 	"io"
 	"math/rand/v2"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamkit/streamkit/internal/testenv"
 	"github.com/streamkit/streamkit/netx"
 )
 

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"github.com/streamkit/streamkit/internal/testenv"
 	"io"
 	"os"
 	"os/exec"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/streamkit/streamkit/bufio2"
+	"github.com/streamkit/streamkit/internal/testenv"
 	"github.com/streamkit/streamkit/netx"
 )
 

@@ -4,12 +4,12 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"github.com/streamkit/streamkit/internal/testenv"
 	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/streamkit/streamkit/bufio2"
+	"github.com/streamkit/streamkit/internal/testenv"
 	"github.com/streamkit/streamkit/netx"
 )
 

@@ -3,7 +3,6 @@ package netx_test
 import (
 	"context"
 	"errors"
-	"github.com/streamkit/streamkit/internal/testenv"
 	"io/fs"
 	"net"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/streamkit/streamkit/internal/testenv"
 	"github.com/streamkit/streamkit/netx"
 )
 

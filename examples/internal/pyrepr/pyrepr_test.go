@@ -3,7 +3,6 @@ package pyrepr_test
 import (
 	"encoding/hex"
 	"fmt"
-	"github.com/streamkit/streamkit/internal/testenv"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -16,7 +15,9 @@ import (
 	"unicode"
 
 	"github.com/google/go-cmp/cmp"
+
 	"github.com/streamkit/streamkit/examples/internal/pyrepr"
+	"github.com/streamkit/streamkit/internal/testenv"
 )
 
 // The expected values below were printed by CPython 3.6 and 3.13; the
