@@ -82,8 +82,27 @@ func BenchmarkLines(b *testing.B) {
 	run := func(name string, data []byte, read func(src *bytes.Reader) func() ([]byte, error)) {
 		runWant(name, data, len(data), read)
 	}
-	// A 64 KiB buffer for bufio, as in BASELINES.md; bufio2 uses its limit.
+	// A 64 KiB buffer for bufio, as in BASELINES.md's ReadSlice row; bufio2
+	// uses its limit.
 	stdReader := func(src *bytes.Reader) *bufio.Reader { return bufio.NewReaderSize(src, 64<<10) }
+
+	// The limit for any "\n" reader: bytes.IndexByte over the whole slice,
+	// with no reader and no copy.
+	b.Run("LF/limit=IndexByte", func(b *testing.B) {
+		b.SetBytes(int64(len(lf)))
+		b.ReportAllocs()
+		for range b.N {
+			n := 0
+			for p := lf; len(p) > 0; {
+				i := bytes.IndexByte(p, '\n')
+				n += i + 1
+				p = p[i+1:]
+			}
+			if n != len(lf) {
+				b.Fatalf("read %d bytes, want %d", n, len(lf))
+			}
+		}
+	})
 
 	// Zero-copy "\n": bufio.Reader.ReadSlice is the baseline.
 	run("LF/std=ReadSlice", lf, func(src *bytes.Reader) func() ([]byte, error) {
@@ -113,8 +132,24 @@ func BenchmarkLines(b *testing.B) {
 		}
 	})
 
-	// "\r\n": the readuntil model of BASELINES.md (Peek + bytes.Index) is the
+	// "\r\n": BASELINES.md's readuntil model (Peek(Buffered()) + bytes.Index) is the
 	// baseline; a multi-byte separator should not cost a second pass.
+	// The limit for "\r\n": bytes.Index over the whole slice.
+	b.Run("CRLF/limit=Index", func(b *testing.B) {
+		b.SetBytes(int64(len(crlf)))
+		b.ReportAllocs()
+		for range b.N {
+			n := 0
+			for p := crlf; len(p) > 0; {
+				i := bytes.Index(p, crnl)
+				n += i + 2
+				p = p[i+2:]
+			}
+			if n != len(crlf) {
+				b.Fatalf("read %d bytes, want %d", n, len(crlf))
+			}
+		}
+	})
 	run("CRLF/std=PeekIndex", crlf, func(src *bytes.Reader) func() ([]byte, error) {
 		return peekIndex(stdReader(src), crnl)
 	})
@@ -159,7 +194,7 @@ func BenchmarkLines(b *testing.B) {
 	})
 }
 
-// peekIndex is the readuntil model of BASELINES.md over a bufio.Reader:
+// peekIndex is BASELINES.md's readuntil model over a bufio.Reader:
 // look at everything buffered, search it, and refill when the separator is
 // not there.
 func peekIndex(r *bufio.Reader, sep []byte) func() ([]byte, error) {

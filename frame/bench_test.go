@@ -72,6 +72,48 @@ func BenchmarkLengthPrefixedNext(b *testing.B) {
 				}
 			}
 		})
+		// The limit: frames copied out of the one slice that holds them,
+		// with no reader.
+		b.Run(sizeName(size)+"/limit=copy", func(b *testing.B) {
+			buf := make([]byte, frame.DefaultMaxFrame)
+			b.SetBytes(int64(size + 4))
+			b.ReportAllocs()
+			off := 0
+			for i := 0; i < b.N; i++ {
+				if off == len(data) {
+					off = 0
+				}
+				n := int(binary.BigEndian.Uint32(data[off:]))
+				if n > len(buf) {
+					b.Fatalf("frame of %d bytes", n)
+				}
+				off += 4
+				if copy(buf[:n], data[off:]) != size {
+					b.Fatal("short frame")
+				}
+				off += n
+			}
+		})
+		// bufio.Reader + io.ReadFull into a new buffer for each frame.
+		b.Run(sizeName(size)+"/ReadFullAlloc", func(b *testing.B) {
+			br := bufio.NewReader(&cycleReader{data: data})
+			var hdr [4]byte
+			b.SetBytes(int64(size + 4))
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := io.ReadFull(br, hdr[:]); err != nil {
+					b.Fatal(err)
+				}
+				n := binary.BigEndian.Uint32(hdr[:])
+				if n > frame.DefaultMaxFrame {
+					b.Fatalf("frame of %d bytes", n)
+				}
+				p := make([]byte, n)
+				if _, err := io.ReadFull(br, p); err != nil || len(p) != size {
+					b.Fatal(err)
+				}
+			}
+		})
 		b.Run(sizeName(size)+"/std=ReadFull", func(b *testing.B) {
 			br := bufio.NewReader(&cycleReader{data: data})
 			var hdr [4]byte
@@ -96,7 +138,8 @@ func BenchmarkLengthPrefixedNext(b *testing.B) {
 }
 
 // linesStream is about 1 MiB of lines whose lengths are spread evenly
-// from 0 to 126 bytes: 63 bytes on average, as in BASELINES.md.
+// from 1 to 127 bytes with the '\n': 64 bytes on average, about the 63 of
+// BASELINES.md's lines (bufio2's BenchmarkLines), which are not these.
 func linesStream() (data []byte, lines int) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for len(data) < 1<<20 {

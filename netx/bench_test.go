@@ -22,7 +22,8 @@ import (
 )
 
 // The benchmarks compare netx with hand-written standard-library code in
-// the same run (BASELINES.md); compare the ratios, not the absolute figures:
+// the same run (BASELINES.md has the figures of the baselines and the
+// commands that give them); compare the ratios, not the absolute figures:
 //
 //	go test ./netx -run '^$' -bench 'PipelinedEcho|PingPong|LargeEcho' -count 5 | go run ./internal/benchratio
 //
@@ -115,8 +116,9 @@ func startStdServer(tb testing.TB, network string, serve func(net.Conn)) *stdSer
 	return s
 }
 
-// stdEchoBuffered is BASELINES.md's fast echo server: bufio.Reader +
-// bufio.Writer, flushing when nothing is buffered.
+// stdEchoBuffered is the fast echo server of BASELINES.md's echo table:
+// bufio.Reader + bufio.Writer, flushing when nothing is buffered (its
+// figures there are internal/loadgen's, with the client in another process).
 func stdEchoBuffered(c net.Conn) {
 	br := bufio.NewReader(c)
 	bw := bufio.NewWriter(c)
@@ -134,7 +136,8 @@ func stdEchoBuffered(c net.Conn) {
 	}
 }
 
-// stdEchoDirect answers each line with its own conn.Write.
+// stdEchoDirect answers each line with its own conn.Write: the slow server
+// of BASELINES.md's echo table.
 func stdEchoDirect(c net.Conn) {
 	br := bufio.NewReader(c)
 	for {
@@ -205,6 +208,11 @@ func BenchmarkPipelinedEcho(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/conns=%d/netx", network, conns), func(b *testing.B) {
 				s := startNetxServer(b, network, netxEcho)
 				benchPipelinedNetx(b, network, s.Addr().String(), conns)
+			})
+			// The slow baseline: one conn.Write per message.
+			b.Run(fmt.Sprintf("%s/conns=%d/conn.Write", network, conns), func(b *testing.B) {
+				s := startStdServer(b, network, stdEchoDirect)
+				benchPipelinedStd(b, network, s.l.Addr().String(), conns)
 			})
 		}
 	}

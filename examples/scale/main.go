@@ -1,9 +1,12 @@
 // Command scale measures what an idle connection costs a netx server, beside
-// a goroutine-per-connection server with a 64 KiB bufio.Reader (BASELINES.md,
-// "Idle connections").
+// a goroutine-per-connection server with a 64 KiB bufio.Reader (-bufio sets
+// its size). BASELINES.md's "Idle connections" table gives the command for
+// each of its rows (-servers bufio, -line 0 for connections that send
+// nothing).
 //
 //	go run ./examples/scale                       # 1,000 and 10,000 connections
 //	go run ./examples/scale -n 1000,2500,5000,10000
+//	go run ./examples/scale -servers bufio -n 10000 -line 4096 -bufio 4096
 //
 // For each server and each count N, N clients connect on loopback and each
 // sends one 60 KiB line, which the server's handler reads whole (netx:
@@ -66,6 +69,7 @@ func main() {
 type config struct {
 	counts   []int
 	lineSize int
+	bufSize  int
 	parallel int
 	servers  []string
 }
@@ -74,13 +78,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("scale", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	counts := fs.String("n", "1000,10000", "connection counts, comma-separated")
-	lineSize := fs.Int("line", 60<<10, "bytes per line, '\\n' included")
+	lineSize := fs.Int("line", 60<<10, "bytes per line, '\\n' included; 0: send nothing before idling")
 	parallel := fs.Int("parallel", 100, "clients dialing or sending at once")
 	servers := fs.String("servers", "netx,frame,bufio", "servers to measure, comma-separated: netx, frame, bufio")
+	bufSize := fs.Int("bufio", baselineBuffer, "the bufio server's bufio.Reader size")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	cfg := config{lineSize: *lineSize, parallel: max(*parallel, 1)}
+	cfg := config{lineSize: *lineSize, bufSize: *bufSize, parallel: max(*parallel, 1)}
 	for _, f := range strings.Split(*counts, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || n <= 0 {
@@ -99,8 +104,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		cfg.servers = append(cfg.servers, s)
 	}
-	if cfg.lineSize < 2 {
-		fmt.Fprintln(stderr, "scale: -line must be at least 2")
+	if cfg.bufSize < 16 {
+		fmt.Fprintln(stderr, "scale: -bufio must be at least 16")
+		return 2
+	}
+	if cfg.lineSize != 0 && cfg.lineSize < 2 {
+		fmt.Fprintln(stderr, "scale: -line must be 0 or at least 2")
 		return 2
 	}
 
@@ -116,7 +125,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 	}
-	fmt.Fprintf(stdout, "workload: each connection sends one %d-byte line (frame: a length-prefixed frame), read whole and echoed; then idle\n", cfg.lineSize)
+	if cfg.lineSize == 0 {
+		fmt.Fprintln(stdout, "workload: each connection connects and sends nothing; then idle")
+	} else {
+		fmt.Fprintf(stdout, "workload: each connection sends one %d-byte line (frame: a length-prefixed frame), read whole and echoed; then idle\n", cfg.lineSize)
+	}
 	fmt.Fprintln(stdout, "server: a child process, so that its RSS is its own; clients: this process, on loopback")
 	fmt.Fprintln(stdout, "memory: after two GCs and debug.FreeOSMemory, growth over the same server with no connection, per connection")
 	if !rssAvailable() {
@@ -245,7 +258,7 @@ func measureServer(server string, n int, cfg config, stdout io.Writer) (result, 
 		return res, err
 	}
 	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), serverEnv+"="+server, fmt.Sprintf("%s_FILES=%d", serverEnv, n+fdSlack))
+	cmd.Env = append(os.Environ(), serverEnv+"="+server, fmt.Sprintf("%s_FILES=%d", serverEnv, n+fdSlack), fmt.Sprintf("%s_BUFIO=%d", serverEnv, cfg.bufSize))
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {
@@ -301,31 +314,11 @@ func measureServer(server string, n int, cfg config, stdout io.Writer) (result, 
 	res.accept = time.Since(start)
 
 	// One long line each (a length-prefixed frame for the frame server),
-	// echoed.
-	line := message(server, cfg.lineSize)
-	bufs := make(chan []byte, cfg.parallel) // one for each client at work
-	for range cfg.parallel {
-		bufs <- make([]byte, len(line))
-	}
-	err = parallel(n, cfg.parallel, func(i int) error {
-		buf := <-bufs
-		defer func() { bufs <- buf }()
-		if _, err := conns[i].Write(line); err != nil {
-			return err
+	// echoed; with -line 0, nothing.
+	if cfg.lineSize > 0 {
+		if err := sendLines(conns, server, cfg, child); err != nil {
+			return res, err
 		}
-		if _, err := io.ReadFull(conns[i], buf); err != nil {
-			return fmt.Errorf("reading the echo: %w", err)
-		}
-		if !bytes.Equal(buf, line) {
-			return errors.New("the echo differs from the line sent")
-		}
-		return nil
-	})
-	if err != nil {
-		return res, fmt.Errorf("connection %w", err)
-	}
-	if err := child.ask(fmt.Sprintf("idle %d", n)); err != nil {
-		return res, err
 	}
 	if res.idle, err = child.mem(); err != nil {
 		return res, err
@@ -348,6 +341,35 @@ func measureServer(server string, n int, cfg config, stdout io.Writer) (result, 
 	res.echoTime = time.Since(start)
 	res.echoed = int(echoed.Load())
 	return res, nil
+}
+
+// sendLines sends one cfg.lineSize message on each connection, checks its
+// echo and waits until the server's handlers wait again.
+func sendLines(conns []net.Conn, server string, cfg config, child *childServer) error {
+	n := len(conns)
+	line := message(server, cfg.lineSize)
+	bufs := make(chan []byte, cfg.parallel) // one for each client at work
+	for range cfg.parallel {
+		bufs <- make([]byte, len(line))
+	}
+	err := parallel(n, cfg.parallel, func(i int) error {
+		buf := <-bufs
+		defer func() { bufs <- buf }()
+		if _, err := conns[i].Write(line); err != nil {
+			return err
+		}
+		if _, err := io.ReadFull(conns[i], buf); err != nil {
+			return fmt.Errorf("reading the echo: %w", err)
+		}
+		if !bytes.Equal(buf, line) {
+			return errors.New("the echo differs from the line sent")
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("connection %w", err)
+	}
+	return child.ask(fmt.Sprintf("idle %d", n))
 }
 
 // message returns what a client sends the server: a line of size bytes,

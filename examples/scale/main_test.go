@@ -94,6 +94,8 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"-n", "ten"},
 		{"-servers", "nginx"},
 		{"-line", "1"},
+		{"-line", "-1"},
+		{"-bufio", "8"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if code := run(args, &stdout, &stderr); code != 2 {

@@ -22,8 +22,8 @@ import (
 	"github.com/streamkit/streamkit/netx"
 )
 
-// baselineBuffer is the baseline server's bufio.Reader size: netx's default
-// limit.
+// baselineBuffer is the baseline server's default bufio.Reader size (the
+// -bufio flag): netx's default limit.
 const baselineBuffer = 64 << 10
 
 // waitTimeout bounds the server's wait for the clients' connections and
@@ -40,6 +40,10 @@ const waitTimeout = 5 * time.Minute
 func serverMain(role string, in io.Reader, out io.Writer) int {
 	want, _ := strconv.ParseUint(os.Getenv(serverEnv+"_FILES"), 10, 64)
 	lim := raiseOpenFiles(want)
+	bufSize, err := strconv.Atoi(os.Getenv(serverEnv + "_BUFIO"))
+	if err != nil {
+		bufSize = baselineBuffer
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintf(out, "error %v\n", err)
@@ -96,7 +100,7 @@ func serverMain(role string, in io.Reader, out io.Writer) int {
 				go func() {
 					defer c.Close()
 					started.Add(1)
-					br := bufio.NewReaderSize(c, baselineBuffer)
+					br := bufio.NewReaderSize(c, bufSize)
 					for {
 						line, err := br.ReadSlice('\n')
 						if err != nil {

@@ -1,10 +1,11 @@
 """An asyncio echo server for netx's CPython peer test.
 
-Usage: asyncio_server.py
+Usage: asyncio_server.py [PATH]
 
 Serves with asyncio.start_server on 127.0.0.1 and an ephemeral port, which it
-prints on the first line of stdout. Each connection's lines are echoed
-(readline, write, drain) until the client half-closes; then the server
+prints on the first line of stdout; with PATH, with asyncio.start_unix_server
+on a Unix socket at PATH, which it prints instead. Each connection's lines are
+echoed (readline, write, drain) until the client half-closes; then the server
 answers "bye N" with the number of lines it echoed, and closes. When stdin
 ends, it stops and prints "served LINES BYTES".
 """
@@ -35,9 +36,12 @@ async def handle(reader, writer):
 
 
 async def main():
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    print(port, flush=True)
+    if len(sys.argv) > 1:
+        server = await asyncio.start_unix_server(handle, sys.argv[1])
+        print(sys.argv[1], flush=True)
+    else:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0)
+        print(server.sockets[0].getsockname()[1], flush=True)
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, sys.stdin.read)
     server.close()
