@@ -28,3 +28,14 @@ func SetLogInterval(d time.Duration) (restore func()) {
 	old := logEvery.Swap(int64(d))
 	return func() { logEvery.Store(old) }
 }
+
+// StopSweepClock stops the sweeper's clock: Writers whose bytes wait for
+// their reader are listed, and only SweepTick visits them. It returns a
+// function that restores the clock. For tests only.
+func StopSweepClock() (restore func()) {
+	old := sweepEvery.Swap(-1)
+	return func() { sweepEvery.Store(old) }
+}
+
+// SweepTick runs one tick of the sweeper's clock.
+func SweepTick() { sweepTick(nil) }

@@ -65,6 +65,7 @@ type sendQueue struct {
 	lent  int     // bytes of callers' own slices being sent by a Write above the high-water mark
 	n     int     // size(): every byte above
 	hint  int     // bytes the last fill held when a send took it: the size of the next fill's buffer
+	born  uint32  // the sweeper's tick (sweepTicks) when fill's first byte was written
 }
 
 // size is the number of bytes written and not yet taken by the kernel
@@ -80,6 +81,7 @@ func (q *sendQueue) add(p []byte) {
 	switch {
 	case q.fill == nil:
 		q.fill = getBuf(max(len(p), q.hint))
+		q.born = sweepTicks.Load()
 	case len(*q.fill)+len(p) > cap(*q.fill):
 		b := getBuf(len(*q.fill) + len(p))
 		*b = append(*b, *q.fill...)

@@ -31,11 +31,11 @@ import (
 //     load. Otherwise (the reader waits with nothing in flight, there is no
 //     reader, or someone waits for the buffer to drain) a flusher goroutine
 //     sends them now.
-//   - Bytes left for the reader are the sweeper's too (sweep.go): if
-//     nobody sent anything within one to two sweep intervals, the sweeper
+//   - Bytes left for the reader are the sweeper's too (sweep.go): once
+//     the oldest of them has waited a whole sweep interval, the sweeper
 //     starts a flusher, and until the reader sends again every write goes
 //     out at once (pushing). So a server push that no read follows goes out
-//     within two sweep intervals (2 ms).
+//     within two sweep intervals (2 ms) of its Write.
 //
 // The only places where a goroutine waits on a peer that does not read are
 // sendBlocking (the token holder's write, which obeys the connection's
@@ -86,7 +86,7 @@ func (w *Writer) whoSendsLocked() sender {
 func (w *Writer) mayWaitForReaderLocked() bool {
 	return !w.q.partial() && w.urgent == 0 && !w.pushing &&
 		(w.reader == readerBusy || w.reader == readerWaiting && w.awaiting) &&
-		sweepInterval() > 0
+		sweepInterval() != 0
 }
 
 // arrangeLocked makes sure that someone will send the queued bytes. The
@@ -102,7 +102,6 @@ func (w *Writer) arrangeLocked() {
 	case byReader:
 		if !w.swept {
 			w.swept = true
-			w.sweepGen = w.tok.takes
 			sweepLater(w)
 		}
 	}

@@ -13,7 +13,8 @@ const defaultSweepInterval = time.Millisecond
 
 // sweepEvery is defaultSweepInterval; only tests and benchmarks change it
 // (export_test.go). Zero turns the sweeper off: every write starts a
-// flusher at once.
+// flusher at once. A negative value stops the sweeper's clock: Writers are
+// listed, and only sweepTick (called by tests) visits them.
 var sweepEvery atomic.Int64
 
 func init() { sweepEvery.Store(int64(defaultSweepInterval)) }
@@ -25,27 +26,32 @@ func sweepInterval() time.Duration { return time.Duration(sweepEvery.Load()) }
 // reply, leaves the bytes for the reader, which sends them when its read
 // would block: this is what makes a request/response handler send all the
 // replies to one burst of requests in one system call, with no goroutine
-// and no timer per write. If nobody sends within an interval (the handler
-// writes and then waits on a channel, the reply never comes), the sweeper
-// starts a flusher for the Writer after one to two intervals, and from then
-// on that Writer does not wait for its reader until the reader sends
-// something itself.
+// and no timer per write. If the oldest of those bytes has waited a whole
+// interval (the handler writes and then waits on a channel, the reply never
+// comes), the sweeper starts a flusher for the Writer, one to two intervals
+// after that byte was written, and from then on that Writer does not wait
+// for its reader until the reader sends something itself.
 //
-// The sweeper is one goroutine for the whole process. It runs only while
-// some Writer is listed and exits two intervals after the last one was, so
-// an idle process has none; it holds no connection open and needs no Close.
+// The sweeper visits the listed Writers at every tick of its clock and
+// tells a byte's age by the tick during which it was written
+// (sendQueue.born, sweepTicks). It is one goroutine for the whole process,
+// running only while some Writer is listed and exiting at the first tick
+// that finds none, so an idle process has none; it holds no connection open
+// and needs no Close.
 var sweep struct {
 	mu      sync.Mutex
-	cur     []*Writer // listed during this interval
-	prev    []*Writer // listed during the previous one: due now
+	listed  []*Writer // to visit at the next tick
 	running bool
 }
+
+// sweepTicks counts the sweeper's ticks.
+var sweepTicks atomic.Uint32
 
 // sweepLater lists w. Called with w.mu held, when w.swept was false.
 func sweepLater(w *Writer) {
 	sweep.mu.Lock()
-	sweep.cur = append(sweep.cur, w)
-	if !sweep.running {
+	sweep.listed = append(sweep.listed, w)
+	if !sweep.running && sweepInterval() > 0 {
 		sweep.running = true
 		go sweepLoop()
 	}
@@ -58,38 +64,54 @@ func sweepLoop() {
 	var due []*Writer
 	for {
 		<-t.C
+		due = sweepTick(due)
 		sweep.mu.Lock()
-		due, sweep.prev, sweep.cur = sweep.prev, sweep.cur, due[:0]
-		if len(due) == 0 && len(sweep.prev) == 0 {
+		d := sweepInterval()
+		if len(sweep.listed) == 0 || d <= 0 {
+			// Nothing listed (a Writer listed from now on starts a new
+			// sweeper), or the clock was stopped (export_test.go).
 			sweep.running = false
 			sweep.mu.Unlock()
 			return
 		}
 		sweep.mu.Unlock()
-		for i, w := range due {
-			w.sweep()
-			due[i] = nil
-		}
-		t.Reset(max(sweepInterval(), time.Microsecond))
+		t.Reset(d)
 	}
 }
 
-// sweep is the sweeper's visit, one to two intervals after w was listed.
+// sweepTick is one tick of the sweeper's clock: it visits the Writers
+// listed since the last tick. due is scratch space, returned for the next
+// tick.
+func sweepTick(due []*Writer) []*Writer {
+	sweepTicks.Add(1)
+	sweep.mu.Lock()
+	due, sweep.listed = sweep.listed, due[:0]
+	sweep.mu.Unlock()
+	for i, w := range due {
+		w.sweep()
+		due[i] = nil
+	}
+	return due[:0]
+}
+
+// sweep is the sweeper's visit. If the oldest queued byte was written
+// during the tick before last or earlier, it has waited at least a whole
+// interval for the reader: a flusher sends it now. Else w is listed again.
 func (w *Writer) sweep() {
 	w.mu.Lock()
 	defer w.unlock()
 	w.swept = false
 	if w.q.size() == 0 || w.tok.held || w.tok.queued > 0 || w.flusher || w.err != nil || w.state == closed {
+		// Nothing waits, or whoever sends next arranges for the rest
+		// (releaseTokenLocked).
 		return
 	}
-	if w.tok.takes != w.sweepGen {
-		// Sent since it was listed, and written again: list it anew.
+	if !w.q.partial() && sweepTicks.Load()-w.q.born < 2 {
 		w.swept = true
-		w.sweepGen = w.tok.takes
 		sweepLater(w)
 		return
 	}
-	// Nobody sent within an interval: stop waiting for the reader.
+	// The bytes waited an interval: stop waiting for the reader.
 	w.pushing = true
 	w.startFlusherLocked()
 }

@@ -18,8 +18,7 @@ import "sync"
 // A sendToken is guarded by the Writer's mu.
 type sendToken struct {
 	held   bool
-	queued int    // goroutines waiting in acquire
-	takes  uint32 // counts the times the token was taken: the sweeper tells from it whether anyone sent
+	queued int // goroutines waiting in acquire
 }
 
 // tryAcquire takes the token if it is free and nobody waits for it, and
@@ -29,7 +28,6 @@ func (t *sendToken) tryAcquire() bool {
 		return false
 	}
 	t.held = true
-	t.takes++
 	return true
 }
 
@@ -48,7 +46,6 @@ func (t *sendToken) acquire(mu *sync.Mutex, ch *changes, ok func() bool) bool {
 		return false
 	}
 	t.held = true
-	t.takes++
 	return true
 }
 

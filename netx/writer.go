@@ -82,7 +82,6 @@ type Writer struct {
 	awaiting bool        // bytes were sent since the reader's last read returned: a reply may be on its way, and the reader sends when it comes
 	pushing  bool        // the sweeper found bytes that nobody sent: they go out at once until the reader sends again
 	swept    bool        // listed with the sweeper (sweep.go)
-	sweepGen uint32      // tok.takes when it was listed
 
 	high, low    int
 	closeTimeout time.Duration

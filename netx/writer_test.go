@@ -788,3 +788,53 @@ func TestPushWithoutReading(t *testing.T) {
 		}
 	}
 }
+
+// TestPushWithinTwoSweeps states the bound for a server push that no read
+// follows: its bytes wait for the handler's next read, and the sweeper's
+// second tick after the write sends them at the latest (the tick is 1 ms,
+// so within 2 ms). The test drives the sweeper's clock by hand.
+func TestPushWithinTwoSweeps(t *testing.T) {
+	testenv.Watchdog(t, 20*time.Second)
+	defer netx.StopSweepClock()()
+	queued := make(chan int)
+	release := make(chan struct{})
+	defer close(release)
+	s := &netx.Server{Handler: func(ctx context.Context, r *bufio2.Reader, w *netx.Writer) {
+		if _, err := r.ReadLine(); err != nil {
+			return
+		}
+		w.Write([]byte("reply\n")) // sent by the handler's next read
+		if _, err := r.ReadLine(); err != nil {
+			return
+		}
+		w.Write([]byte("pushed\n")) // no read follows
+		queued <- w.Buffered()
+		<-release
+	}}
+	addr := serve(t, s, "tcp")
+	r, w := dial(t, "tcp", addr)
+	w.Write([]byte("one\n"))
+	if line, err := r.ReadLine(); err != nil || string(line) != "reply\n" {
+		t.Fatalf("ReadLine() = %q, %v; want the reply", line, err)
+	}
+	// The client writes and then reads, which sends "two" (with the clock
+	// stopped, nothing else would); the read waits for the push.
+	w.Write([]byte("two\n"))
+	type result struct {
+		line []byte
+		err  error
+	}
+	got := make(chan result, 1)
+	go func() {
+		line, err := r.ReadLine()
+		got <- result{line, err}
+	}()
+	if n := <-queued; n != len("pushed\n") {
+		t.Fatalf("before any sweep the handler's Writer holds %d bytes, want %d (nobody sends them yet)", n, len("pushed\n"))
+	}
+	netx.SweepTick() // the Writer was listed during this interval
+	netx.SweepTick() // now it is due: a flusher sends the push
+	if res := <-got; res.err != nil || string(res.line) != "pushed\n" {
+		t.Fatalf("ReadLine() = %q, %v; want the pushed line", res.line, res.err)
+	}
+}

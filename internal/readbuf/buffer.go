@@ -98,6 +98,8 @@ type Buffer struct {
 	// full counts the reads in a row that filled at least half the
 	// buffer, all the room offered: the source keeps it full, and a larger
 	// buffer (up to Limit) takes fewer reads and fewer copies (makeRoom).
+	// A lazy read that fills the whole buffer counts as two at once
+	// (lazyRoom): a socket that had that much ready likely has more.
 	full int
 
 	get     func() []byte // b.getLazy and b.releaseLazy, for ReadLazy
@@ -208,12 +210,18 @@ func (b *Buffer) Fill(need, most int) {
 		p = b.room(need, most)
 	}
 	n, err := b.readSource(p)
-	b.exact = 0
-	if p != nil && n == len(p) && 2*len(p) >= len(b.Buf) {
+	switch {
+	case p != nil && n == len(p) && 2*len(p) >= len(b.Buf):
 		b.full++ // the source had more than the room offered
-	} else {
+	case p == nil && b.exact == 0 && n > 0 && n == len(b.Buf):
+		// A lazy read that filled the whole buffer: the socket had at
+		// least that much ready, and likely more. The next lazy Fill
+		// reads into one twice the size (lazyRoom).
+		b.full = 2
+	default:
 		b.full = 0
 	}
+	b.exact = 0
 	b.W += n
 	b.peak = max(b.peak, b.W)
 	b.setErr(err)
@@ -238,6 +246,13 @@ func (b *Buffer) room(need, most int) []byte {
 func (b *Buffer) lazyRoom(need int) {
 	b.rewind()
 	b.exact = 0
+	if b.full >= 2 && b.Buf != nil && 2*len(b.Buf) <= b.Limit {
+		// The source keeps the buffer full (see Fill): a larger one takes
+		// fewer reads. Waiting gives it back, and the buffer taken after
+		// the wait is sized to what the reads used (releaseLazy).
+		b.setBuf(takeBuf(2 * len(b.Buf)))
+	}
+	b.full = 0
 	if need >= MinSize {
 		b.exact = need
 	}
