@@ -103,7 +103,7 @@ func (w *Writer) WriteEOF() error {
 		return fmt.Errorf("netx: WriteEOF: %T cannot half-close: %w", w.conn, errors.ErrUnsupported)
 	}
 	w.state = halfClosed
-	if err := w.awaitLocked(nil, w.sentAllLocked); err != nil {
+	if err := w.awaitLocked(nil, w.sentAllLocked, w.callEndLocked()); err != nil {
 		return err
 	}
 	return cw.CloseWrite()
@@ -132,7 +132,7 @@ func (w *Writer) Close() error {
 	w.closeDone = make(chan struct{})
 	w.state = closing
 	ctx, cancel := context.WithTimeout(context.Background(), w.closeTimeout)
-	flushErr := w.awaitLocked(ctx.Done(), w.sentAllLocked)
+	flushErr := w.awaitLocked(ctx.Done(), w.sentAllLocked, w.callEndLocked())
 	cancel()
 	aborted := w.state == closed
 	switch {
@@ -191,6 +191,9 @@ func (w *Writer) Abort() error {
 	w.unlock()
 
 	err := conn.Close()
+	if w.wd.timedOut.Load() {
+		err = nil // the write timeout closed it already
+	}
 	w.wg.Wait()
 	if !mine {
 		// A Close is in progress: it finishes once it sees the state closed.

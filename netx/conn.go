@@ -138,6 +138,10 @@ func (c *connReader) begin() error {
 	if c.err != nil {
 		return c.err
 	}
+	if err := c.w.writeTimeoutErr(); err != nil {
+		c.err = err
+		return err
+	}
 	if c.sc != nil && c.sc.wait.Load() == waitClosed {
 		return c.closeIdle()
 	}
@@ -187,6 +191,12 @@ func (c *connReader) end(n int, err error) (int, error) {
 				// connection, the read may be retried.
 			}
 		default:
+			if werr := c.w.writeTimeoutErr(); werr != nil {
+				// The write timeout aborted the connection under the read.
+				c.err = werr
+				err = werr
+				break
+			}
 			c.w.readFailed(err)
 		}
 	} else if err == io.EOF && c.sc != nil {

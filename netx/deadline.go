@@ -1,6 +1,10 @@
 package netx
 
 import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -134,13 +138,29 @@ func (w *Writer) SetReadDeadline(t time.Time) error {
 	return c.dl.applyLocked(c.dconn)
 }
 
-// SetWriteDeadline sets the deadline of the connection's writes (see
-// net.Conn's SetWriteDeadline): a [Writer.Write] or [Writer.WriteLines]
-// that blocks above the high-water mark fails when it passes, and so does
-// the flusher's write, which fails the Writer (errors are sticky). A zero t
-// means no deadline.
+// SetWriteDeadline sets the deadline of the pair's writes: a
+// [Writer.Write] or [Writer.WriteLines] that blocks above the high-water
+// mark fails when t passes, and so does the flusher's write, which fails
+// the Writer (errors are sticky); a Drain, WriteEOF or Close waiting for
+// that write then returns its error. A zero t means no deadline of the
+// handler's own. It may be called from any goroutine, also while a write
+// waits, to end that write.
+//
+// The handler's deadline and the write timeout ([Server.WriteTimeout],
+// [Dialer.WriteTimeout]) compose: each blocking send waits until the
+// earlier of t and the call's WriteTimeout. When the write timeout is the
+// one that passes, the error says so and the connection is aborted (see
+// [Server.WriteTimeout]).
+//
+// Set write deadlines through the Writer, not on [Writer.Conn]: the Writer
+// sets the connection's write deadline before each blocking send, when it
+// has a write timeout, and would override one set there.
 func (w *Writer) SetWriteDeadline(t time.Time) error {
-	return w.Conn().SetWriteDeadline(t)
+	w.mu.Lock()
+	defer w.unlock()
+	w.wd.user = t
+	w.wd.used = true
+	return w.applyWriteDeadlineLocked()
 }
 
 // SetDeadline sets both the read deadline, as [Writer.SetReadDeadline]
@@ -152,4 +172,125 @@ func (w *Writer) SetDeadline(t time.Time) error {
 		return rerr
 	}
 	return werr
+}
+
+// The write deadline of a pair is shared by two parties: the write timeout
+// (Server.WriteTimeout, Dialer.WriteTimeout), which bounds each call that
+// waits on the peer and each blocking send of the flusher, and the
+// handler's own deadline (Writer.SetWriteDeadline). A call that waits for
+// the queue to drain (awaitLocked) watches its WriteTimeout with a timer;
+// a blocking send (sendBlocking) runs under the connection's write
+// deadline, which the token holder sets before it to the earlier of the
+// two and takes back to the handler's after it, so that a passed
+// deadline never fails a later non-blocking send.
+
+// writeDeadline is the state behind a Writer's write deadline; it is
+// guarded by the Writer's mu, and every change to the connection's write
+// deadline is made with mu held.
+type writeDeadline struct {
+	timeout time.Duration // WriteTimeout: the longest one call may wait on the peer; 0 = no limit. Set once, before use
+	user    time.Time     // SetWriteDeadline's; zero: none
+	send    time.Time     // the WriteTimeout deadline of the blocking send in progress; zero: none
+	set     time.Time     // the connection's write deadline as the Writer last set it
+	used    bool          // SetWriteDeadline was called: blocking sends set the connection's deadline
+
+	// timedOut is set once the write timeout failed the Writer, for the
+	// read side, which then returns the Writer's error.
+	timedOut atomic.Bool
+}
+
+// errWriteTimeout is wrapped by the error of a call, or of the flusher's
+// send, that waited longer than the write timeout on a peer that does not
+// read.
+var errWriteTimeout = errors.New("netx: write timeout")
+
+// callEndLocked returns the WriteTimeout deadline of a call that starts
+// now, or the zero time if the Writer has no write timeout.
+func (w *Writer) callEndLocked() time.Time {
+	if w.wd.timeout <= 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(w.wd.timeout)
+}
+
+// applyWriteDeadlineLocked sets the connection's write deadline to the
+// earlier of the handler's deadline and that of the send in progress, if
+// it is not that already.
+func (w *Writer) applyWriteDeadlineLocked() error {
+	t := w.wd.send
+	if u := w.wd.user; !u.IsZero() && (t.IsZero() || u.Before(t)) {
+		t = u
+	}
+	if t.Equal(w.wd.set) {
+		return nil
+	}
+	w.wd.set = t
+	return w.conn.SetWriteDeadline(t)
+}
+
+// beginSendLocked prepares a blocking send bounded by end (a call's
+// WriteTimeout deadline; zero: none), and endSendLocked ends it: it
+// returns err as the send's caller must see it, and fails the Writer by
+// the write timeout if that is the deadline the send ran into. For the
+// token holder, with mu held.
+func (w *Writer) beginSendLocked(end time.Time) {
+	if end.IsZero() && !w.wd.used {
+		return
+	}
+	w.wd.send = end
+	w.applyWriteDeadlineLocked()
+}
+
+func (w *Writer) endSendLocked(end time.Time, err error) error {
+	if end.IsZero() && !w.wd.used {
+		return err
+	}
+	w.wd.send = time.Time{}
+	w.applyWriteDeadlineLocked()
+	if err == nil || end.IsZero() || !errors.Is(err, os.ErrDeadlineExceeded) {
+		return err
+	}
+	now := time.Now()
+	if u := w.wd.user; !u.IsZero() && !now.Before(u) {
+		return err // the handler's own deadline: it asked for the write to end
+	}
+	if now.Before(end) {
+		return err
+	}
+	return w.writeTimedOutLocked(err)
+}
+
+// writeTimedOutLocked fails the Writer because a call or a send waited
+// longer than the write timeout, with an error wrapping errWriteTimeout
+// and cause (which matches os.ErrDeadlineExceeded), and aborts the
+// connection: its socket is closed, so that the peer that does not read
+// can hold neither the connection nor the handler (a read waiting on the
+// pair returns the same error). It returns the Writer's error.
+func (w *Writer) writeTimedOutLocked(cause error) error {
+	if w.err != nil {
+		return w.err
+	}
+	err := fmt.Errorf("%w (a write waited more than %v for the peer to read): %w", errWriteTimeout, w.wd.timeout, cause)
+	if w.cr != nil && w.cr.sc != nil {
+		w.cr.sc.setCause(causeWriteTimeout)
+	}
+	w.wd.timedOut.Store(true)
+	w.failLocked(err)
+	c := w.conn
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn() // no close_notify: the peer does not read
+	}
+	c.Close()
+	return err
+}
+
+// writeTimeoutErr returns the Writer's error if the write timeout failed
+// it, else nil.
+func (w *Writer) writeTimeoutErr() error {
+	if !w.wd.timedOut.Load() {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.unlock()
+	return w.err
 }

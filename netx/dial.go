@@ -23,7 +23,8 @@ func Dial(ctx context.Context, network, address string) (*bufio2.Reader, *Writer
 
 // A Dialer holds the options for connecting. Its zero value dials with no
 // timeout, the default limit and no TLS. The fields other than Limit,
-// TLSConfig and ReadTimeout are net.Dialer's, with the same meaning.
+// TLSConfig, ReadTimeout and WriteTimeout are net.Dialer's, with the same
+// meaning.
 type Dialer struct {
 	// Limit is the limit of the returned [bufio2.Reader]. If zero (or
 	// negative), bufio2.DefaultLimit is used.
@@ -41,6 +42,14 @@ type Dialer struct {
 	// every later read. [Writer.SetReadDeadline] composes with it: each
 	// read waits until the earlier of the two.
 	ReadTimeout time.Duration
+
+	// WriteTimeout, if positive, bounds each call on the returned Writer
+	// that waits for a peer that does not read, and each blocking send of
+	// its flusher, as [Server.WriteTimeout] does for a served connection:
+	// past it the call fails with an error matching
+	// os.ErrDeadlineExceeded, the error is sticky and the connection is
+	// aborted. [Writer.SetWriteDeadline] composes with it.
+	WriteTimeout time.Duration
 
 	// Timeout bounds the whole dial, TLS handshake included. If zero,
 	// only ctx bounds it.
@@ -131,6 +140,7 @@ func (d *Dialer) Dial(ctx context.Context, network, address string) (*bufio2.Rea
 		conn = tc
 	}
 	w := newWriter(conn)
+	w.wd.timeout = d.WriteTimeout
 	r := newReader(w, d.Limit, readTimeouts{call: d.ReadTimeout})
 	w.host = host
 	return r, w, nil

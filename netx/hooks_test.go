@@ -221,7 +221,7 @@ func TestHandlerPanicFlushes(t *testing.T) {
 
 func checkStatsSum(t *testing.T, st netx.ServerStats) {
 	t.Helper()
-	sum := int64(st.Open) + st.ClosedByPeer + st.ClosedByHandler + st.ClosedByReadTimeout + st.ClosedByIdleTimeout +
+	sum := int64(st.Open) + st.ClosedByPeer + st.ClosedByHandler + st.ClosedByReadTimeout + st.ClosedByIdleTimeout + st.ClosedByWriteTimeout +
 		st.ClosedByPanic + st.ClosedByShutdown + st.FailedHandshakes
 	if sum != st.Accepted {
 		t.Errorf("Stats %+v: open and closed add up to %d, accepted %d", st, sum, st.Accepted)

@@ -3,6 +3,8 @@ package netx
 import (
 	"errors"
 	"net"
+	"os"
+	"time"
 )
 
 // This file says who sends a Writer's queued bytes, and when. The rules,
@@ -160,17 +162,24 @@ func (w *Writer) sendHeadLocked(block bool) bool {
 	if b == nil {
 		return true
 	}
+	var end time.Time
+	if block {
+		end = w.callEndLocked()
+		w.beginSendLocked(end)
+	}
 	w.unlock()
 	var n int
 	var err error
+	one := [1][]byte{b}
 	if block {
-		one := [1][]byte{b}
 		n, err = w.sendBlocking(one[:])
 	} else {
-		one := [1][]byte{b}
 		n, err = w.sendNonBlocking(one[:])
 	}
 	w.mu.Lock()
+	if block {
+		err = w.endSendLocked(end, err)
+	}
 	w.q.advance(n)
 	w.sentLocked()
 	if err != nil {
@@ -202,19 +211,29 @@ func (w *Writer) releaseTokenLocked() {
 var errStopped = errors.New("netx: wait stopped")
 
 // awaitLocked waits until done reports true, the Writer fails (its error),
-// the Writer is closed (errWriterClosed), or stop is closed (errStopped).
+// the Writer is closed (errWriterClosed), stop is closed (errStopped), or
+// end passes (a zero end never does): then the write timeout fails the
+// Writer and aborts the connection (writeTimedOutLocked), and awaitLocked
+// returns that error.
 // While it waits, the queued bytes go out at once: it first offers them to
 // the kernel itself, without blocking, where the connection allows it, and
 // then leaves them to a flusher. Called with mu held; it releases mu while
 // it waits.
 //
 // Every call that waits for the queue to drain waits here: Drain, a Write
-// above the high-water mark, WriteEOF, Close and StartTLS. It is where a
-// per-call write timeout plugs in.
-func (w *Writer) awaitLocked(stop <-chan struct{}, done func() bool) error {
+// above the high-water mark, WriteEOF, Close and StartTLS; all but
+// StartTLS pass their WriteTimeout deadline as end.
+func (w *Writer) awaitLocked(stop <-chan struct{}, done func() bool, end time.Time) error {
 	w.urgent++
 	defer func() { w.urgent-- }()
 	tried := false
+	var timer *time.Timer
+	var fire <-chan time.Time
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
 	for {
 		switch {
 		case w.err != nil:
@@ -231,8 +250,22 @@ func (w *Writer) awaitLocked(stop <-chan struct{}, done func() bool) error {
 		}
 		w.arrangeLocked()
 		w.settleLocked()
-		if !w.changes.wait(&w.mu, stop) {
+		if !end.IsZero() && timer == nil {
+			d := time.Until(end)
+			if d <= 0 {
+				return w.writeTimedOutLocked(os.ErrDeadlineExceeded)
+			}
+			timer = time.NewTimer(d)
+			fire = timer.C
+		}
+		switch w.changes.wait(&w.mu, stop, fire) {
+		case stopped:
 			return errStopped
+		case expired:
+			if w.err == nil && !done() && w.state != closed {
+				return w.writeTimedOutLocked(os.ErrDeadlineExceeded)
+			}
+			fire = nil
 		}
 	}
 }

@@ -90,6 +90,22 @@ type Server struct {
 	// a legitimate client makes, and IdleTimeout for silence alone.
 	ReadTimeout time.Duration
 
+	// WriteTimeout, if positive, is the longest a Write or WriteLines
+	// (above the high-water mark), a Drain, a WriteEOF or the flush after
+	// the handler returns may wait for a peer that does not read, and the
+	// longest one blocking send of the Writer's own flusher may take. It
+	// bounds each call as a whole, from its start to its return. When it
+	// passes, the call fails with an error that matches
+	// os.ErrDeadlineExceeded (and is a net.Error whose Timeout is true);
+	// the error is sticky, the connection is aborted (part of the bytes
+	// may have been sent, the rest are dropped), the handler's context is
+	// cancelled and its reads fail with the same error, so the handler is
+	// freed. [ServerStats.ClosedByWriteTimeout] counts those connections.
+	// A Write below the high-water mark never waits and is not bounded.
+	// [Writer.SetWriteDeadline] composes with it: each blocking send waits
+	// until the earlier of the two.
+	WriteTimeout time.Duration
+
 	// IdleTimeout, if positive, is the longest one read from the
 	// connection may wait for data: it bounds silence, where ReadTimeout
 	// bounds a whole call. When it passes, the read fails with an error
@@ -97,16 +113,23 @@ type Server struct {
 	// that connection. Time the handler spends on anything other than
 	// waiting in a read does not count.
 	//
-	// The three bounds on a connection's reads, side by side (net/http has
-	// the same three for a request's head and body, and between requests):
+	// The server's bounds on a connection, side by side (net/http has
+	// the same ones, for a request's head and body, a response, and
+	// between requests):
 	//
 	//	ReadTimeout   one call on the Reader, start to return (slowloris)
 	//	IdleTimeout   one wait for data inside a call (a silent peer)
-	//	handler's     Writer.SetReadDeadline: a point in time, any read
+	//	WriteTimeout  one call on the Writer that waits on the peer, start
+	//	              to return, and one send of the flusher (a peer that
+	//	              does not read)
+	//	handler's     Writer.SetReadDeadline, Writer.SetWriteDeadline:
+	//	              a point in time, any read or blocking send
 	//
-	// Each read waits until the earliest of them. The handler's own
-	// deadline fails only the read it ends; the server's two end the
-	// connection's reads for good.
+	// Each read waits until the earliest of the read bounds, each blocking
+	// send until the earlier of the write bounds. The handler's own
+	// deadlines fail only the read they end (a write's failure is always
+	// sticky); ReadTimeout and IdleTimeout end the connection's reads for
+	// good, and WriteTimeout aborts the connection.
 	IdleTimeout time.Duration
 
 	// CloseTimeout bounds the flush of a connection after its handler
@@ -187,8 +210,9 @@ type serverConn struct {
 	// once Shutdown closed the connection for it; the reader and Shutdown
 	// change it by compare-and-swap, so exactly one of them decides
 	// whether bytes that arrive as Shutdown begins are read or dropped.
-	wait  atomic.Int32
-	cause atomic.Int32 // closeCause: the first one recorded
+	wait     atomic.Int32
+	cause    atomic.Int32 // closeCause: the first one recorded
+	returned atomic.Bool  // the handler has returned: Close or Shutdown's end is no longer the cause
 
 	hooked bool         // srv.ConnState != nil
 	hmu    sync.Mutex   // serializes the ConnState calls
@@ -488,6 +512,7 @@ func (s *Server) serveConn(ctx context.Context, sc *serverConn, sem chan struct{
 		sc.setCause(causePeer)
 		sc.cancel(err)
 	}
+	w.wd.timeout = s.WriteTimeout
 	r := newReader(w, s.Limit, readTimeouts{idle: s.IdleTimeout, call: s.ReadTimeout, sc: sc})
 
 	s.mu.Lock()
@@ -504,6 +529,7 @@ func (s *Server) serveConn(ctx context.Context, sc *serverConn, sem chan struct{
 	// recovers) or calling runtime.Goexit (which counts as a return), the
 	// connection is flushed and closed.
 	defer w.Close()
+	defer sc.returned.Store(true) // before the flush: an abort during it is not the cause
 	s.runHandler(ctx, r, w)
 }
 
@@ -656,7 +682,9 @@ func (s *Server) abortAll() {
 	}
 	s.mu.Unlock()
 	for _, sc := range conns {
-		sc.setCause(causeShutdown)
+		if !sc.returned.Load() {
+			sc.setCause(causeShutdown)
+		}
 		sc.cancel(ErrServerClosed)
 		s.mu.Lock()
 		w := sc.w

@@ -74,6 +74,11 @@ type ServerStats struct {
 	// ClosedByIdleTimeout counts the connections on which a read waited
 	// for data longer than [Server.IdleTimeout].
 	ClosedByIdleTimeout int64
+	// ClosedByWriteTimeout counts the connections on which a write, a
+	// Drain, a WriteEOF, the flush after the handler returned, or a
+	// send of the Writer's own waited longer than [Server.WriteTimeout]
+	// for the peer to read; the server aborted them.
+	ClosedByWriteTimeout int64
 	// ClosedByPanic counts the connections whose handler panicked.
 	ClosedByPanic int64
 	// ClosedByShutdown counts the connections that the server closed:
@@ -107,6 +112,7 @@ const (
 	causeShutdown
 	causePanic
 	causeHandshake
+	causeWriteTimeout
 	numCauses
 )
 
@@ -139,18 +145,19 @@ func (s *Server) Stats() ServerStats {
 	defer s.mu.Unlock()
 	c := &s.counters
 	st := ServerStats{
-		Open:                len(s.conns),
-		Accepted:            c.accepted,
-		ClosedByPeer:        c.closed[causePeer],
-		ClosedByHandler:     c.closed[causeNone],
-		ClosedByReadTimeout: c.closed[causeReadTimeout],
-		ClosedByIdleTimeout: c.closed[causeIdleTimeout],
-		ClosedByPanic:       c.closed[causePanic],
-		ClosedByShutdown:    c.closed[causeShutdown],
-		FailedHandshakes:    c.closed[causeHandshake],
-		BytesRead:           c.bytesRead,
-		BytesWritten:        c.written,
-		MaxConnsWaits:       s.maxConnsWaits.Load(),
+		Open:                 len(s.conns),
+		Accepted:             c.accepted,
+		ClosedByPeer:         c.closed[causePeer],
+		ClosedByHandler:      c.closed[causeNone],
+		ClosedByReadTimeout:  c.closed[causeReadTimeout],
+		ClosedByIdleTimeout:  c.closed[causeIdleTimeout],
+		ClosedByWriteTimeout: c.closed[causeWriteTimeout],
+		ClosedByPanic:        c.closed[causePanic],
+		ClosedByShutdown:     c.closed[causeShutdown],
+		FailedHandshakes:     c.closed[causeHandshake],
+		BytesRead:            c.bytesRead,
+		BytesWritten:         c.written,
+		MaxConnsWaits:        s.maxConnsWaits.Load(),
 	}
 	for sc := range s.conns {
 		r, w := sc.bytes()

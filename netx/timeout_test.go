@@ -5,8 +5,12 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"os"
+	"runtime"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -261,4 +265,183 @@ func TestReadTimeoutTLS(t *testing.T) {
 	if err := <-got; !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Errorf("TLS read of a dribbled line: %v, want os.ErrDeadlineExceeded", err)
 	}
+}
+
+// slowlorisDribble writes a byte to each of conns every interval, never a
+// whole line, until stop is closed; it stops writing to a connection once a
+// write fails (the server closed it).
+func slowlorisDribble(conns []net.Conn, interval time.Duration, stop <-chan struct{}) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	live := append([]net.Conn(nil), conns...)
+	for len(live) > 0 {
+		for i := 0; i < len(live); {
+			if _, err := live[i].Write([]byte{'x'}); err != nil {
+				live[i] = live[len(live)-1]
+				live = live[:len(live)-1]
+				continue
+			}
+			i++
+		}
+		select {
+		case <-tick.C:
+		case <-stop:
+			return
+		}
+	}
+}
+
+// roundTrip dials addr, sends a line, reads the echo and returns how long
+// that took.
+func roundTrip(t testing.TB, addr string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatalf("good client: %v", err)
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte("ping\n")); err != nil {
+		t.Fatalf("good client: %v", err)
+	}
+	buf := make([]byte, 5)
+	if _, err := io.ReadFull(c, buf); err != nil {
+		t.Fatalf("good client: %v", err)
+	}
+	return time.Since(start)
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s[int(float64(len(s)-1)*p)]
+}
+
+// TestSlowloris: 1,000 connections that send a byte every 200 ms, never a
+// whole line, are all closed by ReadTimeout (1 s) within 2 s, while a
+// good client, dialing afresh for each request, is answered promptly.
+func TestSlowloris(t *testing.T) {
+	const n = 1000
+	const readTimeout = time.Second
+	raiseFiles(t, 2*n+200)
+	testenv.Watchdog(t, 30*time.Second)
+	base := goroutines(t)
+	s := &netx.Server{ReadTimeout: readTimeout, Handler: echoHandler}
+	addr := serve(t, s, "tcp")
+	runtime.GC()
+	rss0 := rss()
+	conns := dialMany(t, addr, n)
+	dialed := time.Now()
+	stop := make(chan struct{})
+	dribbled := make(chan struct{})
+	go func() {
+		defer close(dribbled)
+		slowlorisDribble(conns, 200*time.Millisecond, stop)
+	}()
+	defer func() { close(stop); <-dribbled }()
+
+	for s.Stats().Accepted < n {
+		runtime.Gosched()
+	}
+	rssPeak := rss()
+	var lat []time.Duration
+	pace := time.NewTicker(10 * time.Millisecond)
+	defer pace.Stop()
+	var took time.Duration
+	for {
+		lat = append(lat, roundTrip(t, addr))
+		if s.Stats().ClosedByReadTimeout == n {
+			took = time.Since(dialed)
+			break
+		}
+		<-pace.C
+	}
+	runtime.GC()
+	rss1 := rss()
+	p50, max := percentile(lat, 0.5), percentile(lat, 1)
+	t.Logf("%d slowloris connections closed by ReadTimeout %v within %v of dialing; good client: %d round trips, p50 %v, p90 %v, max %v",
+		n, readTimeout, took, len(lat), p50, percentile(lat, 0.9), max)
+	t.Logf("RSS: %d KiB before dialing, %d KiB with the connections accepted, %d KiB after they closed", rss0>>10, rssPeak>>10, rss1>>10)
+	limit, latLimit := 2*time.Second, 10*time.Millisecond
+	if raceEnabled {
+		limit, latLimit = 2*limit, 5*latLimit // the race detector slows every handler
+	}
+	if took > limit {
+		t.Errorf("slowloris connections closed within %v, want %v", took, limit)
+	}
+	if p50 > latLimit {
+		t.Errorf("good client's median round trip %v, want at most %v", p50, latLimit)
+	}
+	s.Close()
+	st := s.Stats()
+	checkStatsSum(t, st)
+	if st.ClosedByReadTimeout != n {
+		t.Errorf("Stats %+v: %d closed by ReadTimeout, want %d", st, st.ClosedByReadTimeout, n)
+	}
+	close(stop)
+	<-dribbled
+	stop = make(chan struct{}) // for the deferred close
+	for _, c := range conns {
+		c.Close()
+	}
+	settleGoroutines(t, base)
+}
+
+// TestSlowlorisMaxConns: with MaxConns connections held by dribblers, a
+// legitimate client waits in the backlog and is served once ReadTimeout
+// has cut the dribblers.
+func TestSlowlorisMaxConns(t *testing.T) {
+	const n = 100
+	const readTimeout = 500 * time.Millisecond
+	raiseFiles(t, 2*n+200)
+	testenv.Watchdog(t, 30*time.Second)
+	base := goroutines(t)
+	s := &netx.Server{
+		ReadTimeout: readTimeout,
+		MaxConns:    n,
+		Logger:      slog.New(&recordHandler{}),
+		Handler:     echoHandler,
+	}
+	addr := serve(t, s, "tcp")
+	conns := dialMany(t, addr, n)
+	stop := make(chan struct{})
+	dribbled := make(chan struct{})
+	go func() {
+		defer close(dribbled)
+		slowlorisDribble(conns, 100*time.Millisecond, stop)
+	}()
+	for s.Stats().Open < n {
+		runtime.Gosched()
+	}
+	const good = 5
+	lat := make([]time.Duration, good)
+	var wg sync.WaitGroup
+	for i := range good {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lat[i] = roundTrip(t, addr)
+		}()
+	}
+	wg.Wait()
+	t.Logf("with %d dribblers holding MaxConns, %d good clients served after %v to %v (ReadTimeout %v)",
+		n, good, percentile(lat, 0), percentile(lat, 1), readTimeout)
+	if max := percentile(lat, 1); max > readTimeout+2*time.Second {
+		t.Errorf("good clients served after up to %v, want within ReadTimeout %v and slack", max, readTimeout)
+	}
+	for s.Stats().ClosedByReadTimeout < n {
+		runtime.Gosched()
+	}
+	close(stop)
+	<-dribbled
+	s.Close()
+	st := s.Stats()
+	checkStatsSum(t, st)
+	if st.ClosedByReadTimeout != n || st.MaxConnsWaits == 0 {
+		t.Errorf("Stats %+v: want %d closed by ReadTimeout and MaxConns waits", st, n)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	settleGoroutines(t, base)
 }

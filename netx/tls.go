@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/streamkit/streamkit/bufio2"
 )
@@ -67,7 +68,7 @@ func (w *Writer) switchToTLS(ctx context.Context, config *tls.Config, server boo
 	if err := w.writeErrLocked(); err != nil {
 		return nil, err
 	}
-	if err := w.awaitLocked(ctx.Done(), w.quietLocked); err != nil {
+	if err := w.awaitLocked(ctx.Done(), w.quietLocked, time.Time{}); err != nil {
 		if err == errStopped {
 			return nil, ctx.Err()
 		}

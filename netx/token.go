@@ -1,6 +1,9 @@
 package netx
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // sendToken is the right to hand a [Writer]'s bytes to the kernel. At most
 // one goroutine holds it at a time, and only the holder takes bytes from the
@@ -38,7 +41,7 @@ func (t *sendToken) tryAcquire() bool {
 func (t *sendToken) acquire(mu *sync.Mutex, ch *changes, ok func() bool) bool {
 	t.queued++
 	for t.held && ok() {
-		ch.wait(mu, nil)
+		ch.wait(mu, nil, nil)
 	}
 	t.queued--
 	if !ok() {
@@ -63,10 +66,18 @@ type changes struct {
 	ch chan struct{} // closed by broadcast; nil when nobody waits
 }
 
-// wait waits for the next broadcast or for stop to be closed, and reports
-// whether a broadcast came. Called with mu held; like sync.Cond.Wait it
-// releases mu while it waits and holds it again when it returns.
-func (c *changes) wait(mu *sync.Mutex, stop <-chan struct{}) bool {
+// The results of changes.wait.
+const (
+	woken   = iota // a broadcast came
+	stopped        // stop was closed
+	expired        // the timer fired
+)
+
+// wait waits for the next broadcast, for stop to be closed or for timer to
+// fire (nil channels never are), and says which came. Called with mu held;
+// like sync.Cond.Wait it releases mu while it waits and holds it again
+// when it returns.
+func (c *changes) wait(mu *sync.Mutex, stop <-chan struct{}, timer <-chan time.Time) int {
 	if c.ch == nil {
 		c.ch = make(chan struct{})
 	}
@@ -75,9 +86,11 @@ func (c *changes) wait(mu *sync.Mutex, stop <-chan struct{}) bool {
 	defer mu.Lock()
 	select {
 	case <-ch:
-		return true
+		return woken
 	case <-stop:
-		return false
+		return stopped
+	case <-timer:
+		return expired
 	}
 }
 

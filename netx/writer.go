@@ -85,6 +85,7 @@ type Writer struct {
 
 	high, low    int
 	closeTimeout time.Duration
+	wd           writeDeadline // the write timeout and the handler's write deadline (deadline.go)
 
 	state  lifecycle   // open, half-closed, closing, closed (close.go)
 	err    error       // the connection's error: set once, sticky
@@ -328,6 +329,7 @@ func (w *Writer) sendDirectLocked(bufs [][]byte, total int) (int, error) {
 // the buffer is at or below the low-water mark. Called with mu held; it
 // releases mu while it waits and sends.
 func (w *Writer) writeThroughLocked(bufs [][]byte, total int) (int, error) {
+	end := w.callEndLocked()
 	w.settleLocked()
 	if !w.tok.acquire(&w.mu, &w.changes, w.mayWriteLocked) {
 		return 0, w.writeErrLocked()
@@ -340,9 +342,11 @@ func (w *Writer) writeThroughLocked(bufs [][]byte, total int) (int, error) {
 		}
 	}
 	w.q.lend(total)
+	w.beginSendLocked(end)
 	w.unlock()
 	n, err := w.sendBlocking(vec)
 	w.mu.Lock()
+	err = w.endSendLocked(end, err)
 	w.q.unlend(queued + total)
 	giveBack(taken)
 	clear(vec)
@@ -355,7 +359,7 @@ func (w *Writer) writeThroughLocked(bufs [][]byte, total int) (int, error) {
 		return written, err
 	}
 	w.releaseTokenLocked()
-	err = w.awaitLocked(nil, w.lowLocked)
+	err = w.awaitLocked(nil, w.lowLocked, end)
 	if err == errWriterClosed {
 		err = nil // the bytes were sent; Abort or Close came after
 	}
@@ -383,7 +387,7 @@ func (w *Writer) Drain(ctx context.Context) error {
 	if w.err == nil && w.q.size() <= w.low {
 		return nil
 	}
-	if err := w.awaitLocked(ctx.Done(), w.lowLocked); err != nil {
+	if err := w.awaitLocked(ctx.Done(), w.lowLocked, w.callEndLocked()); err != nil {
 		if err == errStopped {
 			return ctx.Err()
 		}
