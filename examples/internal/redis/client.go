@@ -65,6 +65,14 @@ var crlf = []byte("\r\n")
 // a buffer of commands. It is not safe for concurrent use.
 type Client struct {
 	*Reader
+
+	// Push, if not nil, is called by Do with each RESP3 push (a pub/sub
+	// message, a key invalidation) that arrives before the command's
+	// reply; the Value is Push's to keep. If nil, Do drops pushes.
+	// ReadReply and ReadReplySlice return pushes as they come, like any
+	// other reply, which is how to read a subscription.
+	Push func(Value)
+
 	w    *netx.Writer
 	wbuf []byte // commands sent and not yet written
 }
@@ -134,7 +142,8 @@ func (c *Client) flushOver(n int) error {
 }
 
 // Do sends one command and reads its reply, which is the caller's to keep.
-// An error reply is returned as a *ServerError, with the reply. If ctx
+// An error reply is returned as a *ServerError, with the reply. Pushes that
+// come first go to [Client.Push]. If ctx
 // ends before the reply is read, Do returns ctx's error and the Client is
 // broken.
 func (c *Client) Do(ctx context.Context, args ...string) (Value, error) {
@@ -146,6 +155,12 @@ func (c *Client) Do(ctx context.Context, args ...string) (Value, error) {
 	}
 	stop := c.watch(ctx)
 	v, err := c.ReadReply()
+	for err == nil && v.Kind == Push {
+		if c.Push != nil {
+			c.Push(v)
+		}
+		v, err = c.ReadReply()
+	}
 	if stop() {
 		// ctx ended, and the read deadline it set may have cut the read
 		// short or may yet cut the next one.

@@ -187,6 +187,14 @@ func TestRESP3(t *testing.T) {
 		t.Errorf("the reply after the push: %+v, %v", reply, err)
 	}
 
+	// Do hands the push to Push and returns the reply.
+	var pushed []redis.Value
+	c.Push = func(v redis.Value) { pushed = append(pushed, v) }
+	reply = do(t, c, "DEBUG", "PROTOCOL", "push")
+	if diff := cmp.Diff([]redis.Value{want}, pushed); diff != "" || string(reply.Str) != "Some real reply following the push reply" {
+		t.Errorf("Do(DEBUG PROTOCOL push): reply %q, pushes (-want +got):\n%s", reply.Str, diff)
+	}
+
 	if v := do(t, c, "DEBUG", "PROTOCOL", "double"); true {
 		if f, err := v.Float(); err != nil || f != 3.141 {
 			t.Errorf("Float: %v, %v", f, err)
