@@ -143,10 +143,16 @@ func (c *Client) flushOver(n int) error {
 
 // Do sends one command and reads its reply, which is the caller's to keep.
 // An error reply is returned as a *ServerError, with the reply. Pushes that
-// come first go to [Client.Push]. If ctx
-// ends before the reply is read, Do returns ctx's error and the Client is
-// broken.
+// come first go to [Client.Push].
+//
+// A ctx that has already ended fails Do before it sends anything. One that
+// ends while Do waits for the reply interrupts the read (through the
+// connection's read deadline): Do returns ctx's error, and the Client is
+// broken, since the stream may be in the middle of a reply.
 func (c *Client) Do(ctx context.Context, args ...string) (Value, error) {
+	if ctx.Err() != nil {
+		return Value{}, fmt.Errorf("redis: %w", context.Cause(ctx))
+	}
 	if err := c.Send(args...); err != nil {
 		return Value{}, err
 	}
