@@ -14,8 +14,9 @@
 // Every Reader has a limit ([DefaultLimit], 64 KiB, unless set with
 // [NewReaderLimit]). It bounds the data a separator read may return before its
 // separator, and with it the Reader's memory: the buffer starts at 4 KiB and
-// grows only as a read needs, never past the limit plus the longest separator
-// plus one read's worth. A stream with no separator costs O(limit) whatever its
+// grows as a read needs, or, up to the limit, while the source keeps it full
+// at every read (so that a busy source is read in large reads), never past
+// the limit plus the longest separator plus one read's worth. A stream with no separator costs O(limit) whatever its
 // size; the read fails with *[errs.LimitOverrunError], and the data stays
 // buffered so it can be read another way (for example ReadExactly(Consumed))
 // or skipped ([Reader.SkipUntil]). Whether a read overruns depends only on the

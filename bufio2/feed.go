@@ -36,7 +36,7 @@ var (
 // from either.
 type Feed struct {
 	mu     sync.Mutex
-	ready  sync.Cond // signalled when data arrives or the Feed closes
+	ready  sync.Cond // signalled when data arrives or the Feed closes; L is &mu, set by the first wait
 	buf    []byte
 	off    int   // buf[off:] is unread
 	closed bool  // Close or CloseWithError was called
@@ -48,12 +48,9 @@ type Feed struct {
 	resume func()
 }
 
-// NewFeed returns an empty, open Feed.
-func NewFeed() *Feed {
-	f := &Feed{}
-	f.ready.L = &f.mu
-	return f
-}
+// NewFeed returns an empty, open Feed. The zero Feed is one too, ready to
+// use; NewFeed is for code that prefers a constructor.
+func NewFeed() *Feed { return &Feed{} }
 
 // Write appends a copy of p to the Feed's buffer and wakes a waiting Read
 // (feed_data). It never blocks. After Close or CloseWithError it returns
@@ -140,6 +137,9 @@ func (f *Feed) ReadLazy(get func() []byte, release func()) (int, error) {
 // Feed is closed and drained, and returns io.EOF or the producer's error.
 func (f *Feed) waitLocked() error {
 	for f.off == len(f.buf) && !f.closed {
+		if f.ready.L == nil {
+			f.ready.L = &f.mu // a zero Feed; only the reader waits, with f.mu held
+		}
 		f.ready.Wait()
 	}
 	if f.off == len(f.buf) {

@@ -15,9 +15,11 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"pgregory.net/rapid"
+
 	"github.com/streamkit/streamkit/bufio2"
 	"github.com/streamkit/streamkit/errs"
-	"pgregory.net/rapid"
+	"github.com/streamkit/streamkit/internal/testenv"
 )
 
 // feedWatchdog panics with msg if the test is still running after d: a
@@ -824,4 +826,24 @@ func TestFeedFlowControlProducer(t *testing.T) {
 			rt.Errorf("still paused after the Feed was drained; calls: %q", events)
 		}
 	})
+}
+
+// TestZeroFeed: the zero Feed works as NewFeed's, waits included.
+func TestZeroFeed(t *testing.T) {
+	testenv.Watchdog(t, 10*time.Second)
+	var f bufio2.Feed
+	r := bufio2.NewReader(&f)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if line, err := r.ReadLine(); string(line) != "fed\n" || err != nil {
+			t.Errorf("ReadLine = %q, %v", line, err)
+		}
+	}()
+	f.Write([]byte("fed\n"))
+	<-done
+	f.Close()
+	if _, err := r.ReadLine(); err != io.EOF {
+		t.Errorf("after Close: %v, want io.EOF", err)
+	}
 }

@@ -5,17 +5,20 @@ package bufio2_test
 // longest separator plus one read's worth (API.md, "Memory").
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"math/rand/v2"
 	"runtime"
 	"runtime/metrics"
 	"testing"
+	"testing/iotest"
 	"time"
+
+	"pgregory.net/rapid"
 
 	"github.com/streamkit/streamkit/bufio2"
 	"github.com/streamkit/streamkit/errs"
-	"pgregory.net/rapid"
 )
 
 // memHugeSize is the length of the separator-free streams.
@@ -385,4 +388,45 @@ func TestMemoryBufferBound(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestBufferGrowsWhileTheSourceKeepsItFull: a source that fills the
+// buffer at every read (a busy socket, a file) gets a larger buffer, up to
+// the limit, so that it takes fewer reads; one that returns less keeps the
+// first buffer.
+func TestBufferGrowsWhileTheSourceKeepsItFull(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789abcde\n"), 64<<10) // 1 MiB of lines
+	r := bufio2.NewReader(bytes.NewReader(data))
+	for range 20_000 {
+		if _, err := r.ReadLineSlice(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := bufio2.BufferSize(r); n != bufio2.DefaultLimit {
+		t.Errorf("over a source that fills every read, the buffer is %d bytes; want the limit, %d", n, bufio2.DefaultLimit)
+	}
+	small := bufio2.NewReader(iotest.HalfReader(&trickle{data: data, n: 100}))
+	for range 20_000 {
+		if _, err := small.ReadLineSlice(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := bufio2.BufferSize(small); n > 4096 {
+		t.Errorf("over a source of small reads, the buffer grew to %d bytes", n)
+	}
+}
+
+// trickle returns at most n bytes a read.
+type trickle struct {
+	data []byte
+	n    int
+}
+
+func (s *trickle) Read(p []byte) (int, error) {
+	if len(s.data) == 0 {
+		return 0, io.EOF
+	}
+	m := copy(p[:min(len(p), s.n)], s.data)
+	s.data = s.data[m:]
+	return m, nil
 }

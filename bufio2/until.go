@@ -263,6 +263,6 @@ func (b *Reader) SkipUntil(sep []byte) (int64, error) {
 		case c.Err != nil:
 			return n, c.TakeErr()
 		}
-		c.Fill(len(sep), max(c.Limit, len(sep)))
+		c.Fill(len(sep), max(len(c.Buf), len(sep), readbuf.MinSize)) // without growing the buffer for what it discards
 	}
 }

@@ -15,5 +15,10 @@
 //
 // An [IncompleteReadError] also matches io.ErrUnexpectedEOF with [errors.Is].
 // A clean end of stream is never one of these: it is io.EOF itself, never
-// wrapped. Every error that reports a limit says the size seen and the limit.
+// wrapped. Every error that reports a limit says the size seen and the limit,
+// and a FrameTooLargeError also the codec setting that raises it. Every
+// message starts with the package or the call that returned it:
+//
+//	frame: frame of 10485760 bytes is over the maximum 8388608 (LengthPrefixed.Max)
+//	frame.Netstring: malformed frame at offset 20: the length has a leading zero
 package errs

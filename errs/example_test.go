@@ -53,9 +53,11 @@ func ExampleFrameTooLargeError() {
 	var big *errs.FrameTooLargeError
 	if errors.As(err, &big) {
 		fmt.Printf("declared %d bytes, max %d\n", big.Size, big.Max)
+		fmt.Println(err)
 	}
 	// Output:
 	// declared 1048576 bytes, max 1024
+	// frame: frame of 1048576 bytes is over the maximum 1024 (LengthPrefixed.Max)
 }
 
 // A malformed header is reported with its offset in the stream.
@@ -67,8 +69,10 @@ func ExampleMalformedFrameError() {
 	var bad *errs.MalformedFrameError
 	if errors.As(err, &bad) {
 		fmt.Println(bad.Offset, bad.Reason)
+		fmt.Println(err)
 	}
 	// Output:
 	// "hello"
-	// 8 netstring: length must start with a digit
+	// 8 the length must start with a digit
+	// frame.Netstring: malformed frame at offset 8: the length must start with a digit
 }

@@ -51,8 +51,9 @@ type Limited interface {
 	MaxFrame() int
 }
 
-// Resyncer is implemented by a Codec that ends frames with a separator, so
-// that a [Reader] can skip a frame too large to buffer (see [SkipOversized]).
+// Resyncer is implemented by a Codec that ends frames with a separator
+// (all or some of them), so that a [Reader] can skip a frame too large to
+// buffer whose length it does not know (see [SkipOversized]).
 // Given the data from the start of the oversized frame, Resync returns how
 // many bytes of it to discard, and done once those bytes reach the end of
 // the frame. When not done, the Reader discards them, reads on and calls
@@ -73,6 +74,40 @@ var ErrInvalidPayload = errors.New("frame: payload cannot be encoded")
 // as a [SplitFunc].
 var ErrNoEncoder = errors.New("frame: codec has no encoder")
 
+// ErrNotTyped is returned by [Writer.WriteTyped] when the Writer's codec
+// does not frame typed messages: it is not a [LengthPrefixed] or a
+// [Uvarint], or its Offset is not 1.
+var ErrNotTyped = errors.New("frame: codec does not frame typed messages (want a LengthPrefixed or Uvarint with Offset 1)")
+
+// typed is implemented by the codecs whose frames can be typed messages
+// (PostgreSQL's, MQTT's): with Offset 1, a frame is a type byte, a length,
+// and a body, the bytes after the length. [Writer.WriteTyped] writes them,
+// and a Reader reads them with no placeholder bytes and no copy. Strip
+// plays no part: the type byte is the frame's first byte, the body what
+// follows the length field, whatever the payload of Split would be.
+type typed interface {
+	// typedFrame decodes the typed message at the start of data. If data
+	// holds all of it, it returns hdr, the header's length (the type byte
+	// and the length field; the body starts at data[hdr]), and n, the
+	// frame's (the body is data[hdr:n], and the frame takes n bytes), with
+	// 1 < hdr <= n <= len(data); the type byte is data[0]. Otherwise it
+	// returns (0, 0, nil) to ask for more data, or (0, 0, err) with the
+	// error that Split, with Strip set to KeepHeader, returns for the same
+	// data and atEOF: *errs.FrameTooLargeError (Skip set as Split sets
+	// it), *errs.MalformedFrameError, *errs.IncompleteReadError at the end
+	// of the stream. n is the advance that Split (KeepHeader) returns. If
+	// the codec's Offset is not 1, it returns ErrNotTyped, whatever data
+	// (so a caller may ask once, with nil).
+	typedFrame(data []byte, atEOF bool) (hdr, n int, err error)
+	// typedHeader appends the header of a typed message with a body of n
+	// bytes: typ and the length field. It returns dst unchanged and
+	// ErrNotTyped if Offset is not 1, or the error Append returns for a
+	// body it cannot frame (*errs.FrameTooLargeError over Max).
+	typedHeader(dst []byte, typ byte, n int) ([]byte, error)
+	// appendTyped appends a whole typed message: typedHeader, then body.
+	appendTyped(dst []byte, typ byte, body []byte) ([]byte, error)
+}
+
 // sizer is implemented by codecs whose header declares the frame's length.
 // frameLen returns the bytes the frame at the start of data takes in all, or
 // 0 if data does not hold its whole header. It is called only after Split
@@ -81,6 +116,18 @@ var ErrNoEncoder = errors.New("frame: codec has no encoder")
 // step.
 type sizer interface {
 	frameLen(data []byte) int
+}
+
+// lateDelimiter is implemented by codecs whose frames end either at the
+// length their header declares or at a separator, decided frame by frame
+// ([OctetCounting] with NonTransparent). frameSeps returns the separators
+// that end the frame at the start of data, which holds at least one byte,
+// or nil if its header declares its length (frameLen gives it). A Reader
+// whose codec's Split asked for more data may then wait for one of those
+// separators, scanning each byte once, as it does for a codec that ends
+// every frame with a separator, rather than calling Split after every read.
+type lateDelimiter interface {
+	frameSeps(data []byte) [][]byte
 }
 
 // enveloper is implemented by codecs whose frame is a header, the payload
@@ -117,9 +164,10 @@ func maxOr(max, def int, codec string) int {
 	return min(max, maxInt)
 }
 
-// incomplete is the error for a frame cut short by the end of the stream.
-func incomplete(data []byte, expected int) error {
-	return &errs.IncompleteReadError{Partial: bytes.Clone(data), Expected: expected}
+// incomplete is the error for a frame cut short by the end of the stream,
+// met by op (a codec's Split: "frame.Netstring.Split").
+func incomplete(data []byte, expected int, op string) error {
+	return &errs.IncompleteReadError{Partial: bytes.Clone(data), Expected: expected, Op: op}
 }
 
 // whole is the common part of Split for a codec whose header declares the
@@ -129,7 +177,7 @@ func incomplete(data []byte, expected int) error {
 // whether data holds the whole frame; if not, the error to return: the
 // header's, a frame cut short by the end of the stream, or nil to ask for
 // more.
-func whole(data []byte, atEOF bool, hdr, n int, err error) (bool, error) {
+func whole(data []byte, atEOF bool, hdr, n int, err error, op string) (bool, error) {
 	switch {
 	case err != nil:
 		return false, err
@@ -141,19 +189,40 @@ func whole(data []byte, atEOF bool, hdr, n int, err error) (bool, error) {
 	if hdr == 0 {
 		n = -1 // the header itself is cut short
 	}
-	return false, incomplete(data, n)
+	return false, incomplete(data, n, op)
 }
 
 // tooLong is the error of a separator codec that saw more than max bytes
 // of payload. Its Size is max+1 whatever the chunking, so that the error
-// does not depend on how much happened to be buffered.
-func tooLong(max int) error {
-	return &errs.FrameTooLargeError{Size: int64(max) + 1, Max: max, AtLeast: true}
+// does not depend on how much happened to be buffered. setting names the
+// knob that sets max ("Lines.Max").
+func tooLong(max int, setting string) error {
+	return &errs.FrameTooLargeError{Size: int64(max) + 1, Max: max, AtLeast: true, Setting: setting}
 }
 
-// tooLarge is the error for a payload of size bytes over max.
-func tooLarge(size int64, max int) error {
-	return &errs.FrameTooLargeError{Size: size, Max: max}
+// declared is the error for a frame whose header, of hdr bytes, declares
+// size bytes over max (which setting sets), followed by trailer bytes. Its
+// Skip is the frame's whole length, hdr+size+trailer, or 0 (unknown) when
+// that is more than an int64 holds: never negative.
+func declared(size int64, max int, hdr, trailer int, setting string) *errs.FrameTooLargeError {
+	e := &errs.FrameTooLargeError{Size: size, Max: max, Setting: setting}
+	if extra := int64(hdr) + int64(trailer); size <= math.MaxInt64-extra {
+		e.Skip = size + extra
+	}
+	return e
+}
+
+// beyondInt64 is the error for a frame whose header declares more bytes
+// than an int64 holds: its Size is the largest int64, a lower bound, and
+// its Skip unknown.
+func beyondInt64(max int, setting string) *errs.FrameTooLargeError {
+	return &errs.FrameTooLargeError{Size: math.MaxInt64, Max: max, AtLeast: true, Setting: setting}
+}
+
+// tooLarge is the error for a payload of size bytes over max, which
+// setting sets.
+func tooLarge(size int64, max int, setting string) error {
+	return &errs.FrameTooLargeError{Size: size, Max: max, Setting: setting}
 }
 
 // finish completes Append for an enveloper, given what envelope returned.
@@ -172,26 +241,27 @@ func finish(dst, payload, out, trailer []byte, err error) ([]byte, error) {
 // does not hold the whole header yet. The length must not have a leading
 // zero; zero itself is accepted if zeroOK. A length too large for an
 // int64 is *errs.FrameTooLargeError with AtLeast set, as soon as its digits
-// say so.
-func decimalHeader(data []byte, term byte, zeroOK bool, max int, codec string) (hdr int, v int64, err error) {
+// say so. op names the codec in errors ("frame.Netstring"), and setting
+// its maximum ("Netstring.Max").
+func decimalHeader(data []byte, term byte, zeroOK bool, max int, op, setting string) (hdr int, v int64, err error) {
 	for i, b := range data {
 		if '0' <= b && b <= '9' {
 			switch {
 			case i == 0 && b == '0' && !zeroOK:
-				return 0, 0, &errs.MalformedFrameError{Offset: 0, Reason: codec + ": length must start with a digit from 1 to 9"}
+				return 0, 0, &errs.MalformedFrameError{Offset: 0, Reason: "the length must start with a digit from 1 to 9", Op: op}
 			case i == 1 && data[0] == '0':
-				return 0, 0, &errs.MalformedFrameError{Offset: 1, Reason: codec + ": length has a leading zero"}
-			case v > (math.MaxInt64-9)/10:
-				return 0, 0, &errs.FrameTooLargeError{Size: math.MaxInt64, Max: max, AtLeast: true}
+				return 0, 0, &errs.MalformedFrameError{Offset: 1, Reason: "the length has a leading zero", Op: op}
+			case v > (math.MaxInt64-int64(b-'0'))/10:
+				return 0, 0, beyondInt64(max, setting)
 			}
 			v = v*10 + int64(b-'0')
 			continue
 		}
 		if i == 0 {
-			return 0, 0, &errs.MalformedFrameError{Offset: 0, Reason: codec + ": length must start with a digit"}
+			return 0, 0, &errs.MalformedFrameError{Offset: 0, Reason: "the length must start with a digit", Op: op}
 		}
 		if b != term {
-			return 0, 0, &errs.MalformedFrameError{Offset: int64(i), Reason: fmt.Sprintf("%s: length must be followed by %q", codec, term)}
+			return 0, 0, &errs.MalformedFrameError{Offset: int64(i), Reason: fmt.Sprintf("the length must be followed by %q", term), Op: op}
 		}
 		return i + 1, v, nil
 	}
@@ -199,5 +269,5 @@ func decimalHeader(data []byte, term byte, zeroOK bool, max int, codec string) (
 }
 
 // maxDecimalHeader is the longest header decimalHeader decides on: 19
-// digits and the terminator.
+// digits (math.MaxInt64 has 19) and the terminator.
 const maxDecimalHeader = 20

@@ -117,20 +117,20 @@ func splitDelimited(data []byte, atEOF bool, seps [][]byte, longest, max int) (a
 	// Every match that starts within Max ends within the window.
 	if start, end := match(window, seps); start >= 0 {
 		if start > max {
-			return 0, nil, tooLong(max)
+			return 0, nil, tooLong(max, "Delimited.Max")
 		}
 		return end, data[:start], nil
 	}
 	if len(window) == max+longest {
 		// Any match yet to come starts after Max.
-		return 0, nil, tooLong(max)
+		return 0, nil, tooLong(max, "Delimited.Max")
 	}
 	if atEOF && len(data) > max {
 		// No separator is coming: the payload would be all of it.
-		return 0, nil, tooLong(max)
+		return 0, nil, tooLong(max, "Delimited.Max")
 	}
 	if atEOF && len(data) > 0 {
-		return 0, nil, incomplete(data, -1)
+		return 0, nil, incomplete(data, -1, "frame.Delimited.Split")
 	}
 	return 0, nil, nil
 }
@@ -160,7 +160,7 @@ func (c Delimited) Append(dst, payload []byte) ([]byte, error) {
 
 func (c Delimited) envelope(dst, payload []byte) ([]byte, []byte, error) {
 	if max := c.max(); len(payload) > max {
-		return dst, nil, tooLarge(int64(len(payload)), max)
+		return dst, nil, tooLarge(int64(len(payload)), max, "Delimited.Max")
 	}
 	seps, longest := c.seps()
 	if start, _ := match(payload, seps); start >= 0 {

@@ -1,7 +1,7 @@
 // Package frame cuts byte streams into frames and writes frames to byte
 // streams: line protocols (SMTP, Redis inline commands, JSON lines),
-// length-prefixed binary protocols (Kafka, Postgres, protobuf-delimited
-// streams), netstrings and syslog over TCP.
+// length-prefixed binary protocols (Kafka, PostgreSQL, MQTT,
+// protobuf-delimited streams), netstrings and syslog over TCP.
 //
 // A [Codec] is one framing, decode and encode. Its decoder is shaped
 // exactly like [bufio.SplitFunc], so every codec works in a bufio.Scanner,
@@ -15,9 +15,11 @@
 //	Fixed           exactly Size bytes
 //	LengthPrefixed  00 00 00 05 "hello"               1/2/3/4/8-byte length, either byte order,
 //	                                                  offset, adjustment, header kept or stripped
-//	Uvarint         05 "hello"                        protobuf-style varint length
+//	Uvarint         05 "hello"                        protobuf-style varint length;
+//	                30 05 "hello"                     with Offset 1, MQTT's fixed header
 //	Netstring       "5:hello,"
-//	OctetCounting   "5 hello"                         RFC 6587 syslog over TCP
+//	OctetCounting   "5 hello"                         RFC 6587 syslog over TCP;
+//	                "hello\n"                         with NonTransparent, LF framing too
 //
 // A [Reader] decodes frames from an io.Reader: one driver loop serves
 // every codec. [Reader.Next] returns each payload without a copy (valid until
@@ -48,19 +50,48 @@
 // search that resumes where it stopped: a long line that arrives a byte at a
 // time is scanned once.
 //
+// # Typed messages
+//
+// PostgreSQL's messages and MQTT's packets are typed: a type byte, a
+// length, a body. A [LengthPrefixed] or a [Uvarint] whose Offset is 1
+// frames them, the type byte being the byte before the length field:
+//
+//	frame.LengthPrefixed{Offset: 1, Size: 4, Adjust: -4}   (PostgreSQL: the length counts itself)
+//	stream:  'Q' 00 00 00 0e "SELECT 1;\x00" 'X' 00 00 00 04
+//	         +---+-----------+--------------+---+-----------+
+//	         | Q |  len 14   |   10 bytes   | X |   len 4   |
+//	         +---+-----------+--------------+---+-----------+
+//	type, body:  'Q' "SELECT 1;\x00"             'X' ""
+//
+// [Writer.WriteTyped] writes one from its type byte and body, with no
+// placeholder bytes and no allocation, and [Reader.NextTyped] reads one
+// as its type byte and body, pointing into the buffer. A message framed
+// apart, such as PostgreSQL's startup message (a length and a body, no
+// type byte), is written on the same Writer, in order, with
+// [Writer.WriteFrameWith].
+//
 // # Limits and bad input
 //
 // Every codec has a maximum frame size: [DefaultMaxDelimited] (64 KiB) for
-// the separator codecs, [DefaultMaxFrame] (8 MiB) for those whose header
-// declares a length, Size for Fixed. A frame that declares a larger size,
-// or grows past the maximum without its separator, fails at once with
-// *errs.FrameTooLargeError, which says the size and the maximum, before
-// the frame is buffered or memory of its size allocated: a lying length
-// prefix costs nothing. A header that breaks the format (a netstring
-// without its ':', a non-digit length, a varint over 10 bytes) fails with
-// *errs.MalformedFrameError at the offending byte's offset. After an
-// oversized frame a Reader stops, or, with [SkipOversized], skips the frame
-// and goes on with the next, in O(max frame) memory.
+// the separator codecs (and OctetCounting's non-transparent messages),
+// [DefaultMaxFrame] (8 MiB) for those whose header declares a length, Size
+// for Fixed. A frame that declares a larger size, or grows past the
+// maximum without its separator, fails at once with
+// *errs.FrameTooLargeError, which says the size, the maximum and the
+// setting that raises it, before the frame is buffered or memory of its
+// size allocated: a lying length prefix costs nothing.
+//
+//	frame: frame of 10485760 bytes at offset 96 is over the maximum 8388608 (LengthPrefixed.Max)
+//
+// A header that breaks the format (a netstring without its ':', a
+// non-digit length, a varint over 10 bytes) fails with
+// *errs.MalformedFrameError at the offending byte's offset, naming the
+// codec:
+//
+//	frame.Netstring: malformed frame at offset 20: the length has a leading zero
+//
+// After an oversized frame a Reader stops, or, with [SkipOversized], skips
+// the frame and goes on with the next, in O(max frame) memory.
 //
 // Decoding does not depend on how the stream is chunked: the same bytes
 // give the same frames and the same errors at the same frame, whether they

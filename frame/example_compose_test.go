@@ -1,7 +1,7 @@
 package frame_test
 
 import (
-	"encoding/binary"
+	"bytes"
 	"fmt"
 	"log"
 	"strings"
@@ -50,34 +50,40 @@ func ExampleNewReader_switchFraming() {
 
 // PostgreSQL's wire protocol starts with an untyped message (the startup
 // message: a length that counts itself, then the body) and goes on with
-// typed ones (a type byte, the same length, the body). Two frame.Readers
-// over one bufio2.Reader read the two framings in turn, with nothing
-// buffered twice; a Reader costs no buffer of its own.
+// typed ones (a type byte, the same length, the body). One Writer writes
+// both, in order (WriteFrameWith, WriteTyped); two frame.Readers over one
+// bufio2.Reader read the two framings in turn (Next, NextTyped), with
+// nothing buffered twice and no placeholder bytes: a Reader costs no buffer
+// of its own.
 func ExampleNewReader_postgres() {
-	startup := frame.LengthPrefixed{Adjust: -4} // the length counts itself
-	typed := frame.LengthPrefixed{Offset: 1, Adjust: -4, Strip: frame.KeepHeader}
+	startup := frame.LengthPrefixed{Adjust: -4}          // the length counts itself
+	typed := frame.LengthPrefixed{Offset: 1, Adjust: -4} // a type byte first
 
 	// What a client sends: the startup message, then a query ('Q').
-	stream, err := startup.Append(nil, []byte("\x00\x03\x00\x00user\x00alice\x00\x00"))
-	if err != nil {
+	var conn bytes.Buffer
+	w := frame.NewWriter(&conn, typed)
+	if err := w.WriteFrameWith(startup, []byte("\x00\x03\x00\x00user\x00alice\x00\x00")); err != nil {
 		log.Fatal(err)
 	}
-	query := []byte("SELECT 1\x00")
-	stream = append(stream, 'Q')
-	stream = binary.BigEndian.AppendUint32(stream, uint32(4+len(query)))
-	stream = append(stream, query...)
+	if err := w.WriteTyped('Q', []byte("SELECT 1\x00")); err != nil {
+		log.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		log.Fatal(err)
+	}
 
-	br := bufio2.NewReader(strings.NewReader(string(stream)))
+	// What the server reads.
+	br := bufio2.NewReader(&conn)
 	body, err := frame.NewReader(br, startup).Next()
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Printf("startup: protocol %d.%d, %q\n", body[1], body[3], body[4:])
-	msg, err := frame.NewReader(br, typed).Next()
+	typ, body, err := frame.NewReader(br, typed).NextTyped()
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("type %q: %q\n", msg[0], msg[5:]) // the type byte, the length, the body
+	fmt.Printf("type %q: %q\n", typ, body)
 	// Output:
 	// startup: protocol 3.0, "user\x00alice\x00\x00"
 	// type 'Q': "SELECT 1\x00"

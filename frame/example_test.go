@@ -118,7 +118,7 @@ func ExampleNetstring() {
 	// Output:
 	// "hello world!" <nil>
 	// "" <nil>
-	// "" malformed frame at offset 20: netstring: length has a leading zero
+	// "" frame.Netstring: malformed frame at offset 20: the length has a leading zero
 }
 
 func ExampleOctetCounting() {
@@ -191,5 +191,74 @@ func ExampleLines_tooLong() {
 	}
 	// Output:
 	// "short" <nil>
-	// "" frame too large: at least 6 bytes, max is 5 (frame at offset 6)
+	// "" frame: frame of at least 6 bytes at offset 6 is over the maximum 5 (Lines.Max)
+}
+
+func ExampleWriter_WriteTyped() {
+	// PostgreSQL's protocol: the client's first message, the startup
+	// message, is a length that counts itself and the body; every message
+	// after it, either way, is a type byte, that length and the body.
+	var startup frame.Codec = frame.LengthPrefixed{Size: 4, Adjust: -4}
+	typed := frame.LengthPrefixed{Offset: 1, Size: 4, Adjust: -4}
+
+	var toServer, toClient bytes.Buffer // the two directions of a connection
+
+	// The client: the startup message (protocol 3.0 and its parameters),
+	// then a simple query, on one Writer, in order.
+	w := frame.NewWriter(&toServer, typed)
+	w.WriteFrameWith(startup, []byte("\x00\x03\x00\x00user\x00alice\x00database\x00shop\x00\x00"))
+	w.WriteTyped('Q', []byte("SELECT 1;\x00"))
+	if err := w.Flush(); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Printf("%q\n", toServer.Next(34))
+	fmt.Printf("%q\n", toServer.Bytes())
+
+	// The server: AuthenticationOk, then ReadyForQuery (idle).
+	w = frame.NewWriter(&toClient, typed)
+	w.WriteTyped('R', []byte{0, 0, 0, 0})
+	w.WriteTyped('Z', []byte("I"))
+	if err := w.Flush(); err != nil {
+		fmt.Println(err)
+	}
+	fmt.Printf("%q\n", toClient.Bytes())
+	// Output:
+	// "\x00\x00\x00\"\x00\x03\x00\x00user\x00alice\x00database\x00shop\x00\x00"
+	// "Q\x00\x00\x00\x0eSELECT 1;\x00"
+	// "R\x00\x00\x00\b\x00\x00\x00\x00Z\x00\x00\x00\x05I"
+}
+
+func ExampleUvarint_mqtt() {
+	// MQTT 3.1.1's fixed header: a byte of packet type and flags, then
+	// the remaining length as a varint.
+	c := frame.Uvarint{Offset: 1, Strip: frame.KeepHeader, Max: 268435455}
+	var conn bytes.Buffer
+	w := frame.NewWriter(&conn, c)
+	w.WriteTyped(0x30, []byte("\x00\x03a/bhello")) // PUBLISH, QoS 0: topic "a/b", "hello"
+	w.WriteTyped(0xc0, nil)                        // PINGREQ
+	w.Flush()
+	fmt.Printf("% x\n", conn.Bytes())
+
+	r := frame.NewReader(&conn, c)
+	for p, err := range r.All() {
+		fmt.Printf("type %#x, remaining length %d: %q %v\n", p[0], p[1], p[2:], err)
+	}
+	// Output:
+	// 30 0a 00 03 61 2f 62 68 65 6c 6c 6f c0 00
+	// type 0x30, remaining length 10: "\x00\x03a/bhello" <nil>
+	// type 0xc0, remaining length 0: "" <nil>
+}
+
+func ExampleOctetCounting_nonTransparent() {
+	// rsyslog's imtcp rule: a frame that starts with a digit is
+	// octet-counted, any other ends at the next LF.
+	stream := "11 <34>1 hello<13>1 from logger\n\n<14>1 last"
+	r := frame.NewReader(strings.NewReader(stream), frame.OctetCounting{NonTransparent: true})
+	for msg, err := range r.All() {
+		fmt.Printf("%q %v\n", msg, err)
+	}
+	// Output:
+	// "<34>1 hello" <nil>
+	// "<13>1 from logger" <nil>
+	// "<14>1 last" <nil>
 }

@@ -48,7 +48,7 @@ func (c Fixed) Split(data []byte, atEOF bool) (advance int, token []byte, err er
 		return n, data[:n], nil
 	}
 	if atEOF && len(data) > 0 {
-		return 0, nil, incomplete(data, n)
+		return 0, nil, incomplete(data, n, "frame.Fixed.Split")
 	}
 	return 0, nil, nil
 }
@@ -65,7 +65,7 @@ func (c Fixed) envelope(dst, payload []byte) ([]byte, []byte, error) {
 	n := c.size()
 	switch {
 	case len(payload) > n:
-		return dst, nil, tooLarge(int64(len(payload)), n)
+		return dst, nil, tooLarge(int64(len(payload)), n, "Fixed.Size")
 	case len(payload) < n:
 		return dst, nil, fmt.Errorf("%w: Fixed: payload of %d bytes, want %d", ErrInvalidPayload, len(payload), n)
 	}

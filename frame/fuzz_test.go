@@ -199,3 +199,75 @@ func FuzzOctetCounting(f *testing.F) {
 		fuzzDecoder(t, frame.OctetCounting{Max: fuzzMax(max)}, data)
 	})
 }
+
+// FuzzUvarintOffset: Uvarint with a prefix before the varint (MQTT's fixed
+// header) and each Strip.
+func FuzzUvarintOffset(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte, max uint16, offset uint8, strip uint8) {
+		off := int(offset % 8)
+		c := frame.Uvarint{Offset: off, Strip: int(strip)%(off+2) - 1, Max: fuzzMax(max)}
+		fuzzDecoder(t, c, data)
+	})
+}
+
+// FuzzOctetCountingNonTransparent: octet counting and non-transparent
+// framing, told apart frame by frame.
+func FuzzOctetCountingNonTransparent(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte, max uint16) {
+		fuzzDecoder(t, frame.OctetCounting{NonTransparent: true, Max: fuzzMax(max)}, data)
+	})
+}
+
+// FuzzTyped: for a LengthPrefixed or a Uvarint with Offset 1, reading a
+// typed message (typedFrame) agrees with Split with the header kept, on any
+// input and at either end; and a typed message written by WriteTyped is
+// read back as its type byte and body.
+func FuzzTyped(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte, uvarint bool, size uint8, little bool, adjust int8, max uint16, typ byte, body []byte) {
+		var c, keep frame.Codec
+		if uvarint {
+			c = frame.Uvarint{Offset: 1, Max: fuzzMax(max)}
+			keep = frame.Uvarint{Offset: 1, Strip: frame.KeepHeader, Max: fuzzMax(max)}
+		} else {
+			lp := frame.LengthPrefixed{Offset: 1, Size: []int{0, 1, 2, 3, 4, 8}[size%6], LittleEndian: little, Adjust: int(adjust), Max: fuzzMax(max)}
+			c = lp
+			lp.Strip = frame.KeepHeader
+			keep = lp
+		}
+		for _, atEOF := range []bool{false, true} {
+			adv, tok, serr := keep.Split(data, atEOF)
+			hdr, n, terr := frame.TypedFrame(c, data, atEOF)
+			if diff := cmp.Diff(toEvent(tok, serr), toEvent(data[:n], terr), eventOpts); diff != "" || adv != n {
+				t.Fatalf("%#v on %q, atEOF %v: advance %d and %d (-Split +typedFrame):\n%s", c, data, atEOF, adv, n, diff)
+			}
+			if n > 0 && (hdr < 2 || hdr > n) {
+				t.Fatalf("%#v on %q: hdr %d, n %d", c, data, hdr, n)
+			}
+		}
+
+		var out bytes.Buffer
+		w := frame.NewWriterSize(&out, c, 64)
+		err := w.WriteTyped(typ, body)
+		want, aerr := frame.AppendTyped(c, nil, typ, body)
+		if (err == nil) != (aerr == nil) {
+			t.Fatalf("%#v: WriteTyped error %v, appendTyped error %v", c, err, aerr)
+		}
+		if err != nil {
+			var tl *errs.FrameTooLargeError
+			if !errors.Is(err, frame.ErrInvalidPayload) && !errors.As(err, &tl) {
+				t.Fatalf("%#v: WriteTyped: %v", c, err)
+			}
+			return
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out.Bytes(), want) {
+			t.Fatalf("%#v: WriteTyped wrote %q, appendTyped gives %q", c, out.Bytes(), want)
+		}
+		hdr, n, err := frame.TypedFrame(c, out.Bytes(), true)
+		if err != nil || n != out.Len() || out.Bytes()[0] != typ || !bytes.Equal(out.Bytes()[hdr:n], body) {
+			t.Fatalf("%#v: %q read back as %d, %d, %v", c, out.Bytes(), hdr, n, err)
+		}
+	})
+}

@@ -46,6 +46,20 @@ const KeepHeader = -1
 //	          +--+-----+--+--------------+
 //	payload:           FE "HELLO, WORLD"   (13 bytes)
 //
+// With Offset 1, a frame is a typed message: a type byte, the length, the
+// body. PostgreSQL's messages are LengthPrefixed{Offset: 1, Size: 4,
+// Adjust: -4}, the length counting itself:
+//
+//	stream:   'Z' 00 00 00 05 'I'
+//	          +---+-----------+---+
+//	          | Z |  len = 5  | I |  rest = 5 - 4 = 1 byte
+//	          +---+-----------+---+
+//	payload:  "I" (Strip's default), or "Z\x00\x00\x00\x05I" with Strip KeepHeader
+//
+// [Writer.WriteTyped] writes one from its type byte and body, and
+// [Reader.NextTyped] reads one as its type byte and body, whatever Strip
+// is.
+//
 // Split fails with *errs.FrameTooLargeError when the rest (field value plus
 // Adjust) is over Max, from the header alone; the error's Skip is the
 // frame's full length, so a [Reader] that skips oversized frames discards
@@ -149,15 +163,18 @@ func (c *LengthPrefixed) fill(p *lp) {
 }
 
 // capacity returns the largest rest (field value plus Adjust) that the
-// field can declare, or -1 if none.
+// field can declare, at most the largest int64; it is negative if the
+// field cannot declare any rest (Adjust below minus the field's largest
+// value).
 func (p *lp) capacity() int64 {
-	if p.size == 8 {
-		if p.adj < 0 {
-			return math.MaxInt64 + p.adj
-		}
+	top := int64(math.MaxInt64) // the largest value decoded as a length
+	if p.size < 8 {
+		top = int64(1)<<(8*p.size) - 1
+	}
+	if p.adj > 0 && top > math.MaxInt64-p.adj {
 		return math.MaxInt64
 	}
-	return int64(1)<<(8*p.size) - 1 + p.adj
+	return top + p.adj
 }
 
 // maxRest returns the largest rest the codec accepts: Max, or less if the
@@ -165,6 +182,18 @@ func (p *lp) capacity() int64 {
 func (p *lp) maxRest() int {
 	return int(max(min(int64(p.max), p.capacity()), 0))
 }
+
+// restSetting names the setting that maxRest comes from: Max, or Size when
+// the field cannot declare Max.
+func (p *lp) restSetting() string {
+	if p.capacity() < int64(p.max) {
+		return "LengthPrefixed.Size"
+	}
+	return "LengthPrefixed.Max"
+}
+
+// opLP names LengthPrefixed in the errors it finds.
+const opLP = "frame.LengthPrefixed"
 
 func (p *lp) field(b []byte) uint64 {
 	switch p.size {
@@ -233,24 +262,20 @@ func (p *lp) frameLen(data []byte) (int, error) {
 		v = p.field(b)
 	}
 	if v > math.MaxInt64 || p.adj > 0 && int64(v) > math.MaxInt64-p.adj {
-		return 0, &errs.FrameTooLargeError{Size: math.MaxInt64, Max: p.max}
+		return 0, beyondInt64(p.max, "LengthPrefixed.Max")
 	}
 	rest := int64(v) + p.adj
 	if rest < 0 {
-		return 0, &errs.MalformedFrameError{Offset: int64(p.off), Reason: fmt.Sprintf(
-			"length field %d plus adjustment %d is negative", v, p.adj)}
+		return 0, &errs.MalformedFrameError{Offset: int64(p.off), Op: opLP, Reason: fmt.Sprintf(
+			"the length field's value %d plus Adjust %d is negative", v, p.adj)}
 	}
 	if rest > int64(p.max) {
-		e := &errs.FrameTooLargeError{Size: rest, Max: p.max}
-		if rest <= math.MaxInt64-int64(p.hdr) {
-			e.Skip = int64(p.hdr) + rest
-		}
-		return 0, e
+		return 0, declared(rest, p.max, p.hdr, 0, "LengthPrefixed.Max")
 	}
 	n := p.hdr + int(rest)
 	if p.strip > n {
-		return 0, &errs.MalformedFrameError{Offset: int64(p.off), Reason: fmt.Sprintf(
-			"frame of %d bytes is shorter than the %d bytes to strip", n, p.strip)}
+		return 0, &errs.MalformedFrameError{Offset: int64(p.off), Op: opLP, Reason: fmt.Sprintf(
+			"the frame of %d bytes is shorter than Strip, %d bytes", n, p.strip)}
 	}
 	return n, nil
 }
@@ -290,7 +315,7 @@ func (c LengthPrefixed) compile() (func([]byte, bool) (int, []byte, error), func
 func (p *lp) split(data []byte, atEOF bool) (advance int, token []byte, err error) {
 	if len(data) < p.hdr {
 		if atEOF && len(data) > 0 {
-			return 0, nil, incomplete(data, -1)
+			return 0, nil, incomplete(data, -1, "frame.LengthPrefixed.Split")
 		}
 		return 0, nil, nil
 	}
@@ -300,7 +325,7 @@ func (p *lp) split(data []byte, atEOF bool) (advance int, token []byte, err erro
 	}
 	if len(data) < n {
 		if atEOF {
-			return 0, nil, incomplete(data, n)
+			return 0, nil, incomplete(data, n, "frame.LengthPrefixed.Split")
 		}
 		return 0, nil, nil
 	}
@@ -310,6 +335,10 @@ func (p *lp) split(data []byte, atEOF bool) (advance int, token []byte, err erro
 // encodeLen returns the rest (field value plus Adjust) of the frame whose
 // payload has n bytes, and the field's value.
 func (p *lp) encodeLen(n int) (rest int, v uint64, err error) {
+	if p.capacity() < 0 {
+		return 0, 0, fmt.Errorf("%w: LengthPrefixed: a %d-byte length field plus Adjust %d declares no frame",
+			ErrInvalidPayload, p.size, p.adj)
+	}
 	if p.strip <= p.hdr {
 		kept := p.hdr - p.strip // header bytes at the start of the payload
 		if n < kept {
@@ -319,15 +348,15 @@ func (p *lp) encodeLen(n int) (rest int, v uint64, err error) {
 		rest = n - kept
 	} else {
 		if n > maxInt {
-			return 0, 0, tooLarge(int64(n), p.maxRest())
+			return 0, 0, tooLarge(int64(n), p.maxRest(), p.restSetting())
 		}
 		rest = n + p.strip - p.hdr
 	}
 	if rest > p.maxRest() {
-		return 0, 0, tooLarge(int64(rest), p.maxRest())
+		return 0, 0, tooLarge(int64(rest), p.maxRest(), p.restSetting())
 	}
 	if int64(rest) < p.adj {
-		return 0, 0, fmt.Errorf("%w: LengthPrefixed: a rest of %d bytes minus adjustment %d is negative",
+		return 0, 0, fmt.Errorf("%w: LengthPrefixed: a rest of %d bytes minus Adjust %d is negative",
 			ErrInvalidPayload, rest, p.adj)
 	}
 	return rest, uint64(int64(rest) - p.adj), nil
@@ -357,7 +386,7 @@ func (c LengthPrefixed) compileAppend() func(dst, payload []byte) ([]byte, error
 	max := p.maxRest()
 	return func(dst, payload []byte) ([]byte, error) {
 		if len(payload) > max {
-			return dst, tooLarge(int64(len(payload)), max)
+			return dst, tooLarge(int64(len(payload)), max, p.restSetting())
 		}
 		dst = binary.BigEndian.AppendUint32(dst, uint32(len(payload)))
 		return append(dst, payload...), nil
@@ -396,4 +425,47 @@ func (c LengthPrefixed) envelope(dst, payload []byte) ([]byte, []byte, error) {
 	clear(h)
 	p.putField(h[p.off:p.hdr], v)
 	return dst, nil, nil
+}
+
+var _ typed = LengthPrefixed{}
+
+func (c LengthPrefixed) typedFrame(data []byte, atEOF bool) (hdr, n int, err error) {
+	var p lp
+	c.fill(&p)
+	if p.off != 1 {
+		return 0, 0, ErrNotTyped
+	}
+	p.strip = 0 // KeepHeader: the frame is whole
+	n, _, err = p.split(data, atEOF)
+	if n == 0 {
+		return 0, 0, err
+	}
+	return p.hdr, n, nil
+}
+
+func (c LengthPrefixed) typedHeader(dst []byte, typ byte, n int) ([]byte, error) {
+	var p lp
+	c.fill(&p)
+	if p.off != 1 {
+		return dst, ErrNotTyped
+	}
+	// The body is the rest: what follows the length field.
+	p.strip = p.hdr
+	_, v, err := p.encodeLen(n)
+	if err != nil {
+		return dst, err
+	}
+	start := len(dst)
+	dst = slices.Grow(dst, p.hdr)[:start+p.hdr]
+	dst[start] = typ
+	p.putField(dst[start+1:], v)
+	return dst, nil
+}
+
+func (c LengthPrefixed) appendTyped(dst []byte, typ byte, body []byte) ([]byte, error) {
+	out, err := c.typedHeader(dst, typ, len(body))
+	if err != nil {
+		return dst, err
+	}
+	return append(out, body...), nil
 }

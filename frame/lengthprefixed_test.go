@@ -143,21 +143,21 @@ func TestLengthPrefixedErrors(t *testing.T) {
 		{"short payload", "\x00\x05abc", []event{incompleteEvent("\x00\x05abc", 7)}},
 	})
 	checkVectors(t, frame.LengthPrefixed{Size: 1, Offset: 1, Adjust: -3}, frame.StopOversized, []vector{
-		{"negative after adjustment", "\x07\x02", []event{malformed(1, "length field 2 plus adjustment -3 is negative")}},
+		{"negative after adjustment", "\x07\x02", []event{malformed(1, "the length field's value 2 plus Adjust -3 is negative")}},
 		{"zero after adjustment", "\x07\x03\x07\x04x", []event{frameEvent(""), frameEvent("x")}},
 	})
 	checkVectors(t, frame.LengthPrefixed{Size: 1, Strip: 4}, frame.StopOversized, []vector{
-		{"shorter than Strip", "\x02ab\x03abc", []event{malformed(0, "frame of 3 bytes is shorter than the 4 bytes to strip")}},
+		{"shorter than Strip", "\x02ab\x03abc", []event{malformed(0, "the frame of 3 bytes is shorter than Strip, 4 bytes")}},
 		{"as long as Strip", "\x03abc", []event{frameEvent("")}},
 	})
 	// An 8-byte field over int64, and over int64 after adjustment.
 	checkVectors(t, frame.LengthPrefixed{Size: 8}, frame.StopOversized, []vector{
-		{"over int64", "\xff\xff\xff\xff\xff\xff\xff\xff", []event{tooLarge(math.MaxInt64, frame.DefaultMaxFrame, 0, 0)}},
+		{"over int64", "\xff\xff\xff\xff\xff\xff\xff\xff", []event{{TooLarge: tooLargeAtLeast(math.MaxInt64, frame.DefaultMaxFrame)}}},
 		{"int64 max", "\x7f\xff\xff\xff\xff\xff\xff\xff", []event{tooLarge(math.MaxInt64, frame.DefaultMaxFrame, 0, 0)}},
 		{"skip fits", "\x7f\xff\xff\xff\xff\xff\xff\xf7", []event{tooLarge(math.MaxInt64-8, frame.DefaultMaxFrame, 0, math.MaxInt64)}},
 	})
 	checkVectors(t, frame.LengthPrefixed{Size: 8, Adjust: 10}, frame.StopOversized, []vector{
-		{"over int64 after adjustment", "\x7f\xff\xff\xff\xff\xff\xff\xfe", []event{tooLarge(math.MaxInt64, frame.DefaultMaxFrame, 0, 0)}},
+		{"over int64 after adjustment", "\x7f\xff\xff\xff\xff\xff\xff\xfe", []event{{TooLarge: tooLargeAtLeast(math.MaxInt64, frame.DefaultMaxFrame)}}},
 	})
 }
 

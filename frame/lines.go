@@ -70,14 +70,14 @@ func splitLine(data []byte, atEOF bool, max int) (advance int, token []byte, err
 	if i := bytes.IndexByte(window, '\n'); i >= 0 {
 		line := dropCR(data[:i])
 		if len(line) > max {
-			return 0, nil, tooLong(max)
+			return 0, nil, tooLong(max, "Lines.Max")
 		}
 		return i + 1, line, nil
 	}
 	// No '\n' in window: the payload is at least len(window) bytes, or one
 	// less if the window ends with the '\r' of a "\r\n".
 	if len(window) > max+1 || len(window) == max+1 && window[max] != '\r' {
-		return 0, nil, tooLong(max)
+		return 0, nil, tooLong(max, "Lines.Max")
 	}
 	if atEOF && len(data) > 0 {
 		return len(data), dropCR(data), nil
@@ -114,7 +114,7 @@ var (
 
 func (c Lines) envelope(dst, payload []byte) ([]byte, []byte, error) {
 	if max := c.max(); len(payload) > max {
-		return dst, nil, tooLarge(int64(len(payload)), max)
+		return dst, nil, tooLarge(int64(len(payload)), max, "Lines.Max")
 	}
 	if i := bytes.IndexByte(payload, '\n'); i >= 0 {
 		return dst, nil, fmt.Errorf("%w: Lines: payload holds '\\n' at index %d", ErrInvalidPayload, i)

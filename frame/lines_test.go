@@ -60,7 +60,7 @@ func TestLinesSplitLooksOnlyAtMaxFrame(t *testing.T) {
 	if !errors.As(err, &tl) {
 		t.Fatalf("Split = %v; want *errs.FrameTooLargeError", err)
 	}
-	if diff := cmp.Diff(&errs.FrameTooLargeError{Size: 4, Max: 3, AtLeast: true}, tl); diff != "" {
+	if diff := cmp.Diff(&errs.FrameTooLargeError{Size: 4, Max: 3, AtLeast: true, Setting: "Lines.Max"}, tl); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }

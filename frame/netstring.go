@@ -47,12 +47,12 @@ func (c Netstring) MaxFrame() int { return c.max() + maxDecimalHeader + 1 }
 // header.
 func (c Netstring) frame(data []byte) (hdr, n int, err error) {
 	max := c.max()
-	hdr, v, err := decimalHeader(data, ':', true, max, "netstring")
+	hdr, v, err := decimalHeader(data, ':', true, max, "frame.Netstring", "Netstring.Max")
 	if err != nil || hdr == 0 {
 		return 0, 0, err
 	}
 	if v > int64(max) {
-		return 0, 0, &errs.FrameTooLargeError{Size: v, Max: max, Skip: int64(hdr) + v + 1}
+		return 0, 0, declared(v, max, hdr, 1, "Netstring.Max")
 	}
 	return hdr, hdr + int(v) + 1, nil
 }
@@ -66,11 +66,11 @@ func (c Netstring) frameLen(data []byte) int {
 // payload.
 func (c Netstring) Split(data []byte, atEOF bool) (advance int, token []byte, err error) {
 	hdr, n, err := c.frame(data)
-	if ok, err := whole(data, atEOF, hdr, n, err); !ok {
+	if ok, err := whole(data, atEOF, hdr, n, err, "frame.Netstring.Split"); !ok {
 		return 0, nil, err
 	}
 	if data[n-1] != ',' {
-		return 0, nil, &errs.MalformedFrameError{Offset: int64(n - 1), Reason: "netstring: payload must be followed by ','"}
+		return 0, nil, &errs.MalformedFrameError{Offset: int64(n - 1), Reason: "the payload must be followed by ','", Op: "frame.Netstring"}
 	}
 	return n, data[hdr : n-1], nil
 }
@@ -85,7 +85,7 @@ var comma = []byte(",")
 
 func (c Netstring) envelope(dst, payload []byte) ([]byte, []byte, error) {
 	if max := c.max(); len(payload) > max {
-		return dst, nil, tooLarge(int64(len(payload)), max)
+		return dst, nil, tooLarge(int64(len(payload)), max, "Netstring.Max")
 	}
 	dst = strconv.AppendInt(dst, int64(len(payload)), 10)
 	return append(dst, ':'), comma, nil

@@ -26,15 +26,15 @@ func TestNetstringSpec(t *testing.T) {
 
 func TestNetstringMalformed(t *testing.T) {
 	checkVectors(t, frame.Netstring{}, frame.StopOversized, []vector{
-		{"leading zero", "05:hello,", []event{malformed(1, "netstring: length has a leading zero")}},
-		{"zero zero", "00:,", []event{malformed(1, "netstring: length has a leading zero")}},
-		{"no length", ":,", []event{malformed(0, "netstring: length must start with a digit")}},
-		{"not a digit", "x:,", []event{malformed(0, "netstring: length must start with a digit")}},
-		{"sign", "+1:a,", []event{malformed(0, "netstring: length must start with a digit")}},
-		{"no colon", "5 hello,", []event{malformed(1, "netstring: length must be followed by ':'")}},
-		{"no comma", "5:hello;", []event{malformed(7, "netstring: payload must be followed by ','")}},
-		{"comma late", "4:hello,", []event{malformed(6, "netstring: payload must be followed by ','")}},
-		{"after a frame", "1:a,1:bc", []event{frameEvent("a"), malformed(7, "netstring: payload must be followed by ','")}},
+		{"leading zero", "05:hello,", []event{malformed(1, "the length has a leading zero")}},
+		{"zero zero", "00:,", []event{malformed(1, "the length has a leading zero")}},
+		{"no length", ":,", []event{malformed(0, "the length must start with a digit")}},
+		{"not a digit", "x:,", []event{malformed(0, "the length must start with a digit")}},
+		{"sign", "+1:a,", []event{malformed(0, "the length must start with a digit")}},
+		{"no colon", "5 hello,", []event{malformed(1, "the length must be followed by ':'")}},
+		{"no comma", "5:hello;", []event{malformed(7, "the payload must be followed by ','")}},
+		{"comma late", "4:hello,", []event{malformed(6, "the payload must be followed by ','")}},
+		{"after a frame", "1:a,1:bc", []event{frameEvent("a"), malformed(7, "the payload must be followed by ','")}},
 	})
 }
 
@@ -44,7 +44,7 @@ func TestNetstringLimits(t *testing.T) {
 		{"over max", "6:hello!,", []event{tooLarge(6, 5, 0, 9)}},
 		{"over max, digits cut", "123456789", []event{incompleteEvent("123456789", -1)}},
 		{"huge", "123456789012:", []event{tooLarge(123456789012, 5, 0, 123456789012+14)}},
-		// Past 18 digits the length is over int64 before its end is seen.
+		// Past 19 digits the length is over int64 before its end is seen.
 		{"over int64", strings.Repeat("9", 25) + ":", []event{{TooLarge: tooLargeAtLeast(math.MaxInt64, 5)}}},
 		{"cut payload", "5:hel", []event{incompleteEvent("5:hel", 8)}},
 		{"cut before comma", "5:hello", []event{incompleteEvent("5:hello", 8)}},

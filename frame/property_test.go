@@ -3,6 +3,7 @@ package frame_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"testing"
@@ -45,6 +46,15 @@ func genLengthPrefixed(t *rapid.T, max int) frame.LengthPrefixed {
 	}
 }
 
+func genUvarint(t *rapid.T, max int) frame.Uvarint {
+	offset := rapid.IntRange(0, 3).Draw(t, "offset")
+	return frame.Uvarint{
+		Offset: offset,
+		Strip:  rapid.SampledFrom([]int{0, 0, frame.KeepHeader, offset}).Draw(t, "strip"),
+		Max:    max,
+	}
+}
+
 // genCodec makes a codec of the catalogue with random settings, and small
 // maximums so that frames run over them.
 func genCodec(t *rapid.T) frame.Limited {
@@ -59,17 +69,29 @@ func genCodec(t *rapid.T) frame.Limited {
 	case 3:
 		return genLengthPrefixed(t, max)
 	case 4:
-		return frame.Uvarint{Max: max}
+		return genUvarint(t, max)
 	case 5:
 		return frame.Netstring{Max: max}
 	default:
-		return frame.OctetCounting{Max: max}
+		return frame.OctetCounting{Max: max, NonTransparent: rapid.Bool().Draw(t, "nontransparent")}
 	}
 }
 
 func genPayload(t *rapid.T, c frame.Codec) []byte {
-	if f, ok := c.(frame.Fixed); ok {
-		return genBytes(f.Size, f.Size).Draw(t, "payload")
+	switch c := c.(type) {
+	case frame.Fixed:
+		return genBytes(c.Size, c.Size).Draw(t, "payload")
+	case frame.Uvarint:
+		if c.Strip != 0 && rapid.IntRange(0, 3).Draw(t, "kept") > 0 {
+			// The payload keeps the varint: make it a frame.
+			kept := c.Offset
+			if c.Strip > 0 {
+				kept -= c.Strip
+			}
+			p := genBytes(kept, kept).Draw(t, "prefix")
+			body := genBytes(0, 24).Draw(t, "body")
+			return append(binary.AppendUvarint(p, uint64(len(body))), body...)
+		}
 	}
 	return genBytes(0, 24).Draw(t, "payload")
 }
@@ -78,6 +100,16 @@ func genPayload(t *rapid.T, c frame.Codec) []byte {
 func genStream(t *rapid.T, c frame.Codec) []byte {
 	var s []byte
 	for range rapid.IntRange(0, 8).Draw(t, "parts") {
+		if oc, ok := c.(frame.OctetCounting); ok && oc.NonTransparent && rapid.Bool().Draw(t, "lf-framed") {
+			// A non-transparent message: no digit first, no LF inside.
+			first := rapid.SampledFrom([]byte("<a \r\n\x00\xff")).Draw(t, "first")
+			msg := bytes.ReplaceAll(genBytes(0, 12).Draw(t, "message"), []byte("\n"), nil)
+			s = append(append(s, first), msg...)
+			if rapid.IntRange(0, 4).Draw(t, "trailer") > 0 {
+				s = append(s, '\n')
+			}
+			continue
+		}
 		if rapid.IntRange(0, 3).Draw(t, "kind") > 0 {
 			if enc, err := c.Append(s, genPayload(t, c)); err == nil {
 				s = enc
@@ -243,10 +275,14 @@ func TestScannerInteropVectors(t *testing.T) {
 		{frame.LengthPrefixed{Offset: 1, Size: 2, Adjust: -3, Strip: 3}, "\xca\x00\x10\xfeHELLO, WORLD"},
 		{frame.Uvarint{}, "\x96\x01" + string(make([]byte, 150)) + "\x00"},
 		{frame.Uvarint{}, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02"},
+		{frame.Uvarint{Offset: 1, Strip: frame.KeepHeader}, "\x30\x0a\x00\x03a/bhello\xc0\x00"},
+		{frame.Uvarint{Offset: 1, Max: 3}, "\x30\x0a\x00\x03a/bhello"},
 		{frame.Netstring{}, "12:hello world!,0:,"},
 		{frame.Netstring{}, "3:abc;"},
 		{frame.OctetCounting{}, "5 hello11 <34>1 hello"},
 		{frame.OctetCounting{Max: 3}, "5 hello"},
+		{frame.OctetCounting{NonTransparent: true}, "<1>a\n\n5 hello<2>b"},
+		{frame.OctetCounting{NonTransparent: true, Max: 3}, "<1>abc\n"},
 	} {
 		want := wholeEvents(t, []byte(tc.in), tc.c, frame.StopOversized)
 		got := scanAll([]byte(tc.in), tc.c.Split, tc.c.MaxFrame()+1)
@@ -272,11 +308,13 @@ func TestChunkInvarianceIotest(t *testing.T) {
 	codecs := []frame.Codec{
 		frame.Lines{Max: 4}, frame.Delimited{Seps: seps("ab", "b", "\r\n"), Max: 3}, frame.Fixed{Size: 3},
 		frame.LengthPrefixed{Size: 1, Max: 4}, frame.LengthPrefixed{Size: 2, Offset: 1, Adjust: -3, Strip: 3, LittleEndian: true},
-		frame.Uvarint{Max: 4}, frame.Netstring{Max: 4}, frame.OctetCounting{Max: 4},
+		frame.Uvarint{Max: 4}, frame.Uvarint{Offset: 1, Strip: frame.KeepHeader, Max: 4}, frame.Uvarint{Offset: 2, Strip: 1, Max: 4},
+		frame.Netstring{Max: 4}, frame.OctetCounting{Max: 4}, frame.OctetCounting{Max: 4, NonTransparent: true},
 	}
 	streams := []string{
 		"", "a\n", "abcdefgh\n\r\n", "\x02ab\x09abcdefghi\x01a", "2:ab,9:abcdefghi,1:a,", "2 ab9 abcdefghi1 a",
 		"ab\r\nbb", "\x00\x05\x00xy\x03\x00\x00abcdef", "05:hello,", "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff",
+		"<1>a\n\n3 abc<2>abcdef\n<3>", "\n\n\n", "9 abcdefghi\n<1>\n",
 	}
 	for _, c := range codecs {
 		for _, o := range []frame.Oversized{frame.StopOversized, frame.SkipOversized} {

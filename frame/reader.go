@@ -88,6 +88,10 @@ type Reader struct {
 	empties int // empty tokens in a row
 
 	search *readbuf.Search // for a codec with several separators
+
+	// typed is the codec's Split for NextTyped: the frame whole, its token
+	// the body; nil if the codec does not frame typed messages.
+	typed func(data []byte, atEOF bool) (advance int, token []byte, err error)
 }
 
 // delimiter is implemented by codecs that end frames with a separator.
@@ -140,6 +144,17 @@ func NewReader(rd io.Reader, c Codec) *Reader {
 		}
 	}
 	r.resync, _ = c.(Resyncer)
+	if t, ok := c.(typed); ok {
+		if _, _, err := t.typedFrame(nil, false); err != ErrNotTyped {
+			r.typed = func(data []byte, atEOF bool) (int, []byte, error) {
+				hdr, n, err := t.typedFrame(data, atEOF)
+				if n == 0 {
+					return 0, nil, err
+				}
+				return n, data[hdr:n:n], nil
+			}
+		}
+	}
 	return r
 }
 
@@ -181,6 +196,30 @@ func (r *Reader) Next() ([]byte, error) {
 		return r.next(true, adv, tok, err)
 	}
 	return r.next(false, 0, nil, nil)
+}
+
+// NextTyped returns the next frame as a typed message: its type byte and
+// its body, the bytes after the length field, whatever the codec's Strip
+// says (see [LengthPrefixed] and [Uvarint] with Offset 1). body points into
+// the buffer as Next's payload does, and is valid until the next call on
+// the Reader or its bufio2.Reader. Errors, limits and SetOversized are as
+// for Next; calls to Next and NextTyped may be mixed. If the codec does not
+// frame typed messages, NextTyped returns [ErrNotTyped] and reads nothing.
+func (r *Reader) NextTyped() (typ byte, body []byte, err error) {
+	if r.typed == nil {
+		return 0, nil, ErrNotTyped
+	}
+	split := r.split
+	r.split = r.typed
+	body, err = r.Next()
+	r.split = split
+	if err != nil {
+		return 0, nil, err
+	}
+	// The frame ends where the buffer's read position stands now, and
+	// takes r.last bytes: its first is the type.
+	c := r.c
+	return c.Buf[c.R-r.last], body, nil
 }
 
 // next is Next's loop for everything but the common case. If split is

@@ -2,6 +2,7 @@ package frame
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
 
 	"github.com/streamkit/streamkit/errs"
@@ -13,6 +14,7 @@ import (
 // every byte but the last. This is how protobuf delimits a stream of
 // messages (writeDelimitedTo, parseDelimitedFrom).
 //
+//	frame.Uvarint{}
 //	stream:  03 'a' 'b' 'c' 96 01 <150 bytes> 00
 //	         +--+-----------+-----+-----------+--+
 //	         |03|   "abc"   |96 01| 150 bytes |00|
@@ -21,18 +23,64 @@ import (
 //
 //	varint 96 01 = 0x16 + 0x01<<7 = 22 + 128 = 150
 //
+// Offset bytes may come before the varint; they belong to the header. With
+// Offset 1 this is MQTT's fixed header (MQTT 3.1.1, section 2.2): a byte of
+// packet type and flags, then the "remaining length" varint, which counts
+// the bytes after it. A PUBLISH of "hello" to topic "a/b", then a PINGREQ:
+//
+//	frame.Uvarint{Offset: 1, Strip: frame.KeepHeader}
+//	stream:  30 0a 00 03 'a' '/' 'b' 'h' 'e' 'l' 'l' 'o' c0 00
+//	         +--+--+-----------------------------------+--+--+
+//	         |30|0a| 00 03 "a/b" "hello"   (10 bytes)  |c0|00|
+//	         +--+--+-----------------------------------+--+--+
+//	frames:  30 0a 00 03 "a/b" "hello"                  c0 00
+//
+// The payload is the frame without its first Strip bytes: by default
+// without the header (the Offset bytes and the varint), 00 03 "a/b"
+// "hello" and "" above; with Strip KeepHeader, the whole frame, as shown.
+// (To read a type byte and a body without keeping the header, see
+// [Reader.NextTyped].) MQTT's remaining length takes one to four bytes:
+//
+//	remaining length          varint
+//	0 to 127                  00 to 7f
+//	128 to 16 383             80 01 to ff 7f
+//	16 384 to 2 097 151       80 80 01 to ff ff 7f
+//	2 097 152 to 268 435 455  80 80 80 01 to ff ff ff 7f
+//
+// so an MQTT reader sets Max to 268435455 at most; a length that would
+// take a fifth byte is then over Max. (Split accepts a varint longer than
+// it need be, 80 00 for 0, as protobuf does, which MQTT forbids; Append
+// writes the shortest.)
+//
 // A varint that runs past 10 bytes or over 64 bits is
 // *errs.MalformedFrameError; a length over Max is *errs.FrameTooLargeError,
 // from the header alone, with Skip set so that a [Reader] that skips
-// oversized frames discards it without buffering it. Split accepts
-// varints that are longer than they need be (80 00 for 0), as protobuf
-// does; Append writes the shortest.
+// oversized frames discards it without buffering it.
+//
+// Append takes a payload as Split returns it. By default it writes the
+// header around it: Offset zero bytes (the prefix is stripped anyway) and
+// the payload's length. When Strip keeps the header or part of it, the
+// payload must be a frame as Split returns it (its kept prefix bytes, a
+// varint, and as many bytes as the varint says); Append writes it as it is,
+// after Strip zero bytes, and returns an error wrapping ErrInvalidPayload
+// for a payload that is not such a frame.
 //
 // The zero value is ready to use. The methods have value receivers, so a
-// literal such as frame.Uvarint{Max: 1 << 20} is a [Codec].
+// literal such as frame.Uvarint{Max: 1 << 20} is a [Codec]. Settings out of
+// range (a negative Offset or Max, a Strip below KeepHeader or past Offset)
+// panic when the codec is used.
 type Uvarint struct {
-	// Max is the largest payload, in bytes. If zero, DefaultMaxFrame is
-	// used.
+	// Offset is the number of bytes before the varint (MQTT's fixed
+	// header has one). They belong to the header. If zero, the frame
+	// starts with the varint.
+	Offset int
+	// Strip is the number of bytes removed from the start of each frame to
+	// make the payload. It counts prefix bytes: it may be at most Offset,
+	// since the varint's length varies. If zero, the whole header is
+	// removed, the Offset bytes and the varint. KeepHeader removes nothing.
+	Strip int
+	// Max is the largest length the varint may declare: the most bytes
+	// after it. If zero, DefaultMaxFrame is used.
 	Max int
 }
 
@@ -40,66 +88,185 @@ var (
 	_ Limited   = Uvarint{}
 	_ sizer     = Uvarint{}
 	_ enveloper = Uvarint{}
+	_ compiler  = Uvarint{}
 )
 
-func (c Uvarint) max() int { return maxOr(c.Max, DefaultMaxFrame, "Uvarint") }
+// uv is a Uvarint with its defaults applied and checked.
+type uv struct {
+	off   int // bytes before the varint
+	strip int // bytes stripped, or -1: the whole header
+	max   int
+}
 
-// MaxFrame returns Max plus 10, the longest varint: Split accepts varints
-// longer than they need be.
-func (c Uvarint) MaxFrame() int { return c.max() + binary.MaxVarintLen64 }
+func (c Uvarint) params() uv {
+	p := uv{off: c.Offset, strip: c.Strip, max: maxOr(c.Max, DefaultMaxFrame, "Uvarint")}
+	if p.off < 0 || p.off > maxInt {
+		panic("frame: Uvarint.Offset is out of range")
+	}
+	switch {
+	case p.strip == 0:
+		p.strip = -1
+	case p.strip == KeepHeader:
+		p.strip = 0
+	case p.strip < KeepHeader || p.strip > p.off:
+		panic(fmt.Sprintf("frame: Uvarint.Strip is %d, want 0, KeepHeader, or 1 to Offset (%d)", c.Strip, c.Offset))
+	}
+	return p
+}
+
+// MaxFrame returns Offset plus 10, the longest varint (Split accepts
+// varints longer than they need be), plus Max.
+func (c Uvarint) MaxFrame() int {
+	p := c.params()
+	return p.off + binary.MaxVarintLen64 + p.max
+}
 
 // frame decodes the header at the start of data and returns the header's
 // and the frame's full length, or zeros if data does not hold the whole
-// varint.
-func (c Uvarint) frame(data []byte) (hdr, n int, err error) {
-	var v uint64
-	for i := 0; i < len(data) && i < binary.MaxVarintLen64; i++ {
-		b := data[i]
-		if i == binary.MaxVarintLen64-1 && b > 1 {
-			return 0, 0, &errs.MalformedFrameError{Offset: int64(i), Reason: "varint runs past 10 bytes or over 64 bits"}
+// header.
+func (p *uv) frame(data []byte) (hdr, n int, err error) {
+	if len(data) <= p.off {
+		return 0, 0, nil
+	}
+	v, k, err := uvarint(data[p.off:])
+	if err != nil || k == 0 {
+		if e, ok := err.(*errs.MalformedFrameError); ok {
+			e.Offset += int64(p.off)
 		}
-		v |= uint64(b&0x7f) << (7 * i)
-		if b < 0x80 {
-			n := i + 1
-			if max := c.max(); v > uint64(max) {
-				e := &errs.FrameTooLargeError{Size: math.MaxInt64, Max: max}
-				if v <= math.MaxInt64 {
-					e.Size = int64(v)
-					if v <= math.MaxInt64-uint64(n) {
-						e.Skip = int64(n) + int64(v)
-					}
-				}
-				return 0, 0, e
-			}
-			return n, n + int(v), nil
+		return 0, 0, err
+	}
+	hdr = p.off + k
+	if v > uint64(p.max) {
+		if v > math.MaxInt64 {
+			return 0, 0, beyondInt64(p.max, "Uvarint.Max")
+		}
+		return 0, 0, declared(int64(v), p.max, hdr, 0, "Uvarint.Max")
+	}
+	return hdr, hdr + int(v), nil
+}
+
+// uvarint decodes the varint at the start of b: its value and length, or
+// a zero length if b does not hold all of it.
+func uvarint(b []byte) (v uint64, n int, err error) {
+	for i := 0; i < len(b) && i < binary.MaxVarintLen64; i++ {
+		c := b[i]
+		if i == binary.MaxVarintLen64-1 && c > 1 {
+			return 0, 0, &errs.MalformedFrameError{Offset: int64(i), Reason: "the varint runs past 10 bytes or over 64 bits", Op: "frame.Uvarint"}
+		}
+		v |= uint64(c&0x7f) << (7 * i)
+		if c < 0x80 {
+			return v, i + 1, nil
 		}
 	}
 	return 0, 0, nil
 }
 
-func (c Uvarint) frameLen(data []byte) int {
-	_, n, _ := c.frame(data)
+func (p *uv) frameLen(data []byte) int {
+	_, n, _ := p.frame(data)
 	return n
+}
+
+func (c Uvarint) frameLen(data []byte) int {
+	p := c.params()
+	return p.frameLen(data)
 }
 
 // Split decodes the frame at the start of data and returns its payload.
 func (c Uvarint) Split(data []byte, atEOF bool) (advance int, token []byte, err error) {
-	hdr, n, err := c.frame(data)
-	if ok, err := whole(data, atEOF, hdr, n, err); !ok {
+	p := c.params()
+	return p.split(data, atEOF)
+}
+
+// compile returns Split and frameLen with the settings decoded once.
+func (c Uvarint) compile() (func([]byte, bool) (int, []byte, error), func([]byte) int) {
+	p := c.params()
+	return p.split, p.frameLen
+}
+
+func (p *uv) split(data []byte, atEOF bool) (advance int, token []byte, err error) {
+	hdr, n, err := p.frame(data)
+	if ok, err := whole(data, atEOF, hdr, n, err, "frame.Uvarint.Split"); !ok {
 		return 0, nil, err
+	}
+	if p.strip >= 0 {
+		return n, data[p.strip:n], nil
 	}
 	return n, data[hdr:n], nil
 }
 
-// Append appends the payload's length as a varint and the payload to dst.
+// Append builds the frame of payload, as Split returns it, and appends it
+// to dst.
 func (c Uvarint) Append(dst, payload []byte) ([]byte, error) {
 	out, trailer, err := c.envelope(dst, payload)
 	return finish(dst, payload, out, trailer, err)
 }
 
 func (c Uvarint) envelope(dst, payload []byte) ([]byte, []byte, error) {
-	if max := c.max(); len(payload) > max {
-		return dst, nil, tooLarge(int64(len(payload)), max)
+	p := c.params()
+	if p.strip < 0 {
+		if len(payload) > p.max {
+			return dst, nil, tooLarge(int64(len(payload)), p.max, "Uvarint.Max")
+		}
+		dst = append(dst, make([]byte, p.off)...)
+		return binary.AppendUvarint(dst, uint64(len(payload))), nil, nil
 	}
-	return binary.AppendUvarint(dst, uint64(len(payload))), nil, nil
+	if err := p.checkKept(payload); err != nil {
+		return dst, nil, err
+	}
+	return append(dst, make([]byte, p.strip)...), nil, nil
+}
+
+// checkKept checks that payload is a frame as Split returns it when Strip
+// keeps the varint: the kept prefix bytes, a varint, and that many bytes.
+func (p *uv) checkKept(payload []byte) error {
+	kept := p.off - p.strip
+	if len(payload) <= kept {
+		return fmt.Errorf("%w: Uvarint: payload of %d bytes does not reach past the %d prefix bytes it starts with to a varint",
+			ErrInvalidPayload, len(payload), kept)
+	}
+	v, k, err := uvarint(payload[kept:])
+	if err != nil || k == 0 {
+		return fmt.Errorf("%w: Uvarint: payload has no valid varint after its %d prefix bytes", ErrInvalidPayload, kept)
+	}
+	rest := len(payload) - kept - k
+	if rest > p.max {
+		return tooLarge(int64(rest), p.max, "Uvarint.Max")
+	}
+	if v != uint64(rest) {
+		return fmt.Errorf("%w: Uvarint: the payload's varint says %d bytes, and %d follow it", ErrInvalidPayload, v, rest)
+	}
+	return nil
+}
+
+var _ typed = Uvarint{}
+
+func (c Uvarint) typedFrame(data []byte, atEOF bool) (hdr, n int, err error) {
+	p := c.params()
+	if p.off != 1 {
+		return 0, 0, ErrNotTyped
+	}
+	hdr, n, err = p.frame(data)
+	if ok, err := whole(data, atEOF, hdr, n, err, "frame.Uvarint.Split"); !ok {
+		return 0, 0, err
+	}
+	return hdr, n, nil
+}
+
+func (c Uvarint) typedHeader(dst []byte, typ byte, n int) ([]byte, error) {
+	p := c.params()
+	if p.off != 1 {
+		return dst, ErrNotTyped
+	}
+	if n > p.max {
+		return dst, tooLarge(int64(n), p.max, "Uvarint.Max")
+	}
+	return binary.AppendUvarint(append(dst, typ), uint64(n)), nil
+}
+
+func (c Uvarint) appendTyped(dst []byte, typ byte, body []byte) ([]byte, error) {
+	out, err := c.typedHeader(dst, typ, len(body))
+	if err != nil {
+		return dst, err
+	}
+	return append(out, body...), nil
 }

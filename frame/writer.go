@@ -13,15 +13,20 @@ const DefaultWriterSize = 4096
 // through: its header joins the buffered data, and the payload follows in
 // a Write of its own, without being copied.
 //
+// Besides the frames of its codec, a Writer writes typed messages
+// ([Writer.WriteTyped]) when its codec frames them, and single frames of
+// another codec ([Writer.WriteFrameWith]), all in the order of the calls.
+//
 // After an error from the underlying writer, every later call returns it,
 // as with bufio.Writer. A Writer is not safe for concurrent use.
 type Writer struct {
-	w    io.Writer
-	add  func(dst, payload []byte) ([]byte, error) // c.Append
-	env  enveloper
-	buf  []byte // len: the buffered bytes; cap: the buffer size
-	size int
-	err  error
+	w     io.Writer
+	add   func(dst, payload []byte) ([]byte, error) // c.Append
+	env   enveloper
+	typed typed  // the codec, if it may frame typed messages
+	buf   []byte // len: the buffered bytes; cap: the buffer size
+	size  int
+	err   error
 }
 
 // NewWriter returns a Writer of the frames that c encodes, to w, with a
@@ -45,6 +50,7 @@ func NewWriterSize(w io.Writer, c Codec, size int) *Writer {
 		fw.add = cc.compileAppend()
 	}
 	fw.env, _ = c.(enveloper)
+	fw.typed, _ = c.(typed)
 	return fw
 }
 
@@ -58,18 +64,48 @@ const slack = 32
 // writer's error. The Writer does not keep payload after WriteFrame
 // returns.
 func (w *Writer) WriteFrame(payload []byte) error {
-	if w.err != nil {
-		return w.err
-	}
-	if len(w.buf)+len(payload)+slack <= w.size {
+	if w.err == nil && len(w.buf)+len(payload)+slack <= w.size {
+		// The common case, kept small: the frame fits in the buffer.
 		out, err := w.add(w.buf, payload)
 		if err != nil {
 			return err
 		}
 		return w.keep(out)
 	}
-	if w.env != nil {
-		switch err := w.writeThrough(payload); err {
+	return w.writeFrame(nil, w.env, payload)
+}
+
+// WriteFrameWith is [Writer.WriteFrame] with c instead of the Writer's
+// codec, for this one frame: it is written in order with the frames before
+// and after it. It serves protocols whose first message is framed apart,
+// such as PostgreSQL's startup message, which has no type byte, before the
+// typed messages written by [Writer.WriteTyped]. It panics if c is nil.
+//
+// Like WriteFrame, it does not allocate, as long as c is not boxed anew
+// at each call: pass a literal, or a variable of type Codec made once.
+func (w *Writer) WriteFrameWith(c Codec, payload []byte) error {
+	if c == nil {
+		panic("frame: WriteFrameWith: nil Codec")
+	}
+	env, _ := c.(enveloper)
+	return w.writeFrame(c, env, payload)
+}
+
+// writeFrame writes a frame of payload encoded by c, or by the Writer's
+// codec if c is nil; env is c's enveloper, or nil.
+func (w *Writer) writeFrame(c Codec, env enveloper, payload []byte) error {
+	if w.err != nil {
+		return w.err
+	}
+	if len(w.buf)+len(payload)+slack <= w.size {
+		out, err := w.encode(c, payload)
+		if err != nil {
+			return err
+		}
+		return w.keep(out)
+	}
+	if env != nil {
+		switch err := w.writeThrough(env, payload); err {
 		case errNoEnvelope:
 		default:
 			return err
@@ -79,11 +115,66 @@ func (w *Writer) WriteFrame(payload []byte) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	out, err := w.add(w.buf, payload)
+	out, err := w.encode(c, payload)
 	if err != nil {
 		return err
 	}
 	return w.keep(out)
+}
+
+// encode appends the frame of payload, encoded by c or, if c is nil, by
+// the Writer's codec, to the buffer and returns the extended slice.
+func (w *Writer) encode(c Codec, payload []byte) ([]byte, error) {
+	if c == nil {
+		return w.add(w.buf, payload)
+	}
+	return c.Append(w.buf, payload)
+}
+
+// WriteTyped writes one typed message: the type byte typ, the length of
+// body, and body, as the Writer's codec frames them. The codec must be a
+// [LengthPrefixed] or a [Uvarint] whose Offset is 1: typ is the byte
+// before the length field, and body everything after it, as in
+// PostgreSQL's messages (LengthPrefixed{Offset: 1, Size: 4, Adjust: -4})
+// and MQTT's packets (Uvarint{Offset: 1}). The codec's Strip plays no part,
+// and no placeholder bytes are needed. WriteTyped returns ErrNotTyped for
+// any other codec, the codec's error for a body it cannot frame (it then
+// writes nothing), or the underlying writer's error. It batches as
+// WriteFrame does, writes a large body through without copying it, and
+// does not allocate; the Writer does not keep body after WriteTyped
+// returns.
+func (w *Writer) WriteTyped(typ byte, body []byte) error {
+	if w.err != nil {
+		return w.err
+	}
+	if w.typed == nil {
+		return ErrNotTyped
+	}
+	if len(w.buf)+len(body)+slack <= w.size {
+		out, err := w.typed.appendTyped(w.buf, typ, body)
+		if err != nil {
+			return err
+		}
+		return w.keep(out)
+	}
+	// A large body: the header joins the buffered data, the body follows.
+	if len(w.buf)+slack > w.size {
+		if err := w.Flush(); err != nil {
+			return err
+		}
+	}
+	out, err := w.typed.typedHeader(w.buf, typ, len(body))
+	if err != nil {
+		return err
+	}
+	if len(out)+len(body) <= w.size {
+		return w.keep(append(out, body...))
+	}
+	w.buf = w.buf[:0]
+	if err := w.write(out); err != nil {
+		return err
+	}
+	return w.write(body)
 }
 
 // keep makes out, the buffer with a frame appended, the buffer. If it is
@@ -99,13 +190,13 @@ func (w *Writer) keep(out []byte) error {
 }
 
 // writeThrough writes a frame of a codec that frames payloads as they are.
-func (w *Writer) writeThrough(payload []byte) error {
+func (w *Writer) writeThrough(env enveloper, payload []byte) error {
 	if len(w.buf)+slack > w.size {
 		if err := w.Flush(); err != nil {
 			return err
 		}
 	}
-	out, trailer, err := w.env.envelope(w.buf, payload)
+	out, trailer, err := env.envelope(w.buf, payload)
 	if err != nil {
 		return err
 	}

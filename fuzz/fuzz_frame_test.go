@@ -48,11 +48,20 @@ func fzCodec(kind uint8, max uint16, cfg []byte) frame.Codec {
 			Max:          m,
 		}
 	case 4:
-		return frame.Uvarint{Max: m}
+		// cfg[0]: the prefix before the varint; cfg[1]: Strip (0 the
+		// default, 1 KeepHeader, then 1 to Offset).
+		off := int(at(0) % 4)
+		strip := int(at(1)) % (off + 2)
+		if strip == 1 {
+			strip = frame.KeepHeader
+		} else if strip > 1 {
+			strip--
+		}
+		return frame.Uvarint{Offset: off, Strip: strip, Max: m}
 	case 5:
 		return frame.Netstring{Max: m}
 	case 6:
-		return frame.OctetCounting{Max: m}
+		return frame.OctetCounting{Max: m, NonTransparent: at(0)&1 != 0}
 	}
 	split := []bufio.SplitFunc{bufio.ScanLines, bufio.ScanWords, bufio.ScanRunes, bufio.ScanBytes}[at(0)%4]
 	return frame.SplitFunc{Func: split, Max: m}
@@ -117,8 +126,10 @@ func FuzzFrameCodecs(f *testing.F) {
 		{"\xca\x00\x10\xfeHELLO, WORLD\x00\x00\x00\x00", []byte{2, 0x80, 1}, 3, 0, []byte{2, 2, 0xfd, 3}, false},
 		{"\x00\x00\x00\x05hello\x00\x00\x00\x40" + string(make([]byte, 64)) + "\x00\x00\x00\x01z", []byte{2, 0x82}, 3, 16, []byte{4}, true},
 		{"\x05hello\x96\x01" + string(make([]byte, 150)) + "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", []byte{1, 0x80}, 4, 100, nil, true},
+		{"\x20\x02\x00\x00\x30\x0a\x00\x03a/bhello\x30\x80\x01" + string(make([]byte, 128)) + "\xd0\x00", []byte{2, 0x81}, 4, 64, []byte{1, 1}, true},
 		{"12:hello world!,0:,3:abc;", []byte{3, 0x83, 0x80}, 5, 0, nil, false},
 		{"5 hello11 <34>1 hello2 ab", []byte{0x82, 6}, 6, 9, nil, true},
+		{"<34>1 hello\n\n5 hello<1>1 this one is too long\n<2>1 x", []byte{0x83, 2, 0x81}, 6, 12, []byte{1}, true},
 		{"one two  three\nfour", []byte{0, 2, 0x85}, 7, 8, []byte{1}, false},
 	} {
 		f.Add([]byte(s.data), s.plan, s.kind, s.max, s.cfg, s.skip)

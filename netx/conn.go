@@ -23,25 +23,38 @@ import (
 // from or writing to conn directly bypasses the pair's buffers.
 func Wrap(conn net.Conn, limit int) (*bufio2.Reader, *Writer) {
 	w := newWriter(conn)
-	return newReader(w, limit, 0), w
+	return newReader(w, limit, readTimeouts{}), w
+}
+
+// readTimeouts are the bounds a pair's reads obey, and the server
+// connection they belong to, if any.
+type readTimeouts struct {
+	idle time.Duration // Server.IdleTimeout: the longest one wait for data; 0 = none
+	call time.Duration // Server.ReadTimeout, Dialer.ReadTimeout: the longest one read call; 0 = none
+	sc   *serverConn   // the Server's record of the connection; nil for Dial and Wrap
 }
 
 // newReader makes the Reader of w's pair. Its source is a lazyReader where
 // the connection can be polled for readability without a buffer (a plain
 // TCP or Unix stream socket on a Unix system), else a connReader.
-func newReader(w *Writer, limit int, idle time.Duration) *bufio2.Reader {
+func newReader(w *Writer, limit int, t readTimeouts) *bufio2.Reader {
 	if limit <= 0 {
 		limit = bufio2.DefaultLimit
 	}
-	cr := connReader{conn: w.conn, w: w, idle: idle}
+	var src io.Reader
 	if raw := lazyRawConn(w.conn); raw != nil && !plainReads.Load() {
-		l := &lazyReader{connReader: cr, raw: raw}
+		l := &lazyReader{raw: raw}
 		l.readFn = l.readFD
-		w.cr = &l.connReader
-		return bufio2.NewReaderLimit(l, limit)
+		w.cr, src = &l.connReader, l
+		w.lazyReads = true
+	} else {
+		w.cr = new(connReader)
+		src = w.cr
 	}
-	w.cr = &cr
-	return bufio2.NewReaderLimit(w.cr, limit)
+	cr := w.cr
+	cr.conn, cr.dconn, cr.w = w.conn, w.conn, w
+	cr.idle, cr.call, cr.sc = t.idle, t.call, t.sc
+	return bufio2.NewReaderLimit(src, limit)
 }
 
 // plainReads makes newReader read every connection through connReader:
@@ -52,43 +65,85 @@ var plainReads atomic.Bool
 // pair's bufio2.Reader. It is the only code that reads from the connection.
 //
 // Before it blocks in the connection's Read it hands the Writer's pending
-// bytes to the kernel ([Writer.beforeRead]): a handler that reads a request,
-// writes the reply and reads again sends all the replies produced from one
-// read in one system call, and a client that writes and then reads sends
-// before it waits.
+// bytes to the kernel ([Writer.beforeRead]); a [lazyReader] does so only
+// when its read would block ([Writer.readWouldBlock]). So a handler that
+// reads requests, writes the replies and reads again sends all the replies
+// to one burst of requests in one system call, and a client that writes and
+// then reads sends before it waits.
+//
+// It is a [bufio2.ReadStarter]: the Reader tells it when each call (a
+// ReadLine, a ReadExactly, ...) starts to read, which is when ReadTimeout's
+// clock starts, and whether the call waits for a new message, which is what
+// makes a served connection idle for [Server.Shutdown] and
+// [Server.ConnState]. It sets the connection's read deadline before each
+// read to the earliest of the call's ReadTimeout, the wait's IdleTimeout
+// and the handler's own deadline ([Writer.SetReadDeadline]; deadline.go).
 //
 // A connReader reads into the Reader's buffer, which the Reader therefore
 // holds while it waits. [lazyReader] is the connReader of the connections
 // that can do better; [Writer.cr] is always the plain connReader (the
 // lazyReader's own, for those), which is what StartTLS hands the Reader.
 type connReader struct {
-	conn net.Conn
-	w    *Writer
-	idle time.Duration // Server.IdleTimeout: the longest a read may wait; 0 = no limit
-	err  error         // sticky: the idle timeout fired
+	conn  net.Conn // what to read from: after StartTLS, the *tls.Conn
+	dconn net.Conn // whose read deadline to set: the connection the pair was made with (a *tls.Conn sets its inner one's)
+	w     *Writer
+	idle  time.Duration // Server.IdleTimeout: the longest a read may wait; 0 = no limit
+	call  time.Duration // ReadTimeout: the longest one call on the Reader may take; 0 = no limit
+	sc    *serverConn   // the Server's record of the connection; nil if not served
+	err   error         // sticky: a timeout of the server's fired, or Shutdown closed the connection
+
+	callEnd time.Time    // the ReadTimeout deadline of the call in progress (StartRead)
+	nread   atomic.Int64 // bytes read, for Server.Stats
+	dl      readDeadline // the read deadline, shared with the handler's Writer.SetReadDeadline
 }
+
+var _ bufio2.ReadStarter = (*connReader)(nil)
 
 // errIdle is wrapped by the error a read returns when the server's
 // IdleTimeout passes with no data.
 var errIdle = errors.New("netx: idle timeout")
+
+// errReadTimeout is wrapped by the error a read returns when one call on
+// the Reader took longer than ReadTimeout.
+var errReadTimeout = errors.New("netx: read timeout")
+
+// errClosedIdle is the error of a read whose connection Shutdown closed
+// because it waited for a new message.
+var errClosedIdle = fmt.Errorf("netx: idle connection closed by Shutdown: %w", ErrServerClosed)
+
+// StartRead is called by the Reader once per call, before the call's first
+// read from the connection (see [bufio2.ReadStarter]): it starts the
+// call's ReadTimeout, and with fresh (the call waits for a new message) it
+// marks a served connection idle until bytes arrive.
+func (c *connReader) StartRead(fresh bool) {
+	if c.call > 0 {
+		c.callEnd = time.Now().Add(c.call)
+	}
+	if fresh && c.sc != nil {
+		c.sc.startWait()
+	}
+}
 
 func (c *connReader) Read(p []byte) (int, error) {
 	if err := c.begin(); err != nil {
 		return 0, err
 	}
 	n, err := c.conn.Read(p)
-	return n, c.end(err)
+	return c.end(n, err)
 }
 
-// begin prepares a read that may wait: it flushes the Writer and arms the
-// idle timeout. If it returns nil, end must follow.
+// begin prepares a read that may wait: it flushes the Writer and sets the
+// read deadline. If it returns nil, end must follow.
 func (c *connReader) begin() error {
 	if c.err != nil {
 		return c.err
 	}
+	if c.sc != nil && c.sc.wait.Load() == waitClosed {
+		return c.closeIdle()
+	}
 	c.w.beforeRead()
-	if c.idle > 0 {
-		if err := c.conn.SetReadDeadline(time.Now().Add(c.idle)); err != nil {
+	if c.idle > 0 || c.call > 0 || c.dl.used.Load() {
+		if err := c.arm(); err != nil {
 			c.w.afterRead()
 			return err
 		}
@@ -96,25 +151,70 @@ func (c *connReader) begin() error {
 	return nil
 }
 
-// end finishes a read begun by begin and returns its error as the pair's
-// Reader must see it.
-func (c *connReader) end(err error) error {
+// end finishes a read begun by begin and returns its results as the pair's
+// Reader must see them.
+func (c *connReader) end(n int, err error) (int, error) {
 	c.w.afterRead()
+	if n > 0 {
+		c.nread.Add(int64(n))
+	}
+	if sc := c.sc; sc != nil {
+		if sc.wait.Load() != waitNone && sc.endWait(n > 0 || err != nil) {
+			// Shutdown closed the connection while the read waited: what
+			// arrived at that moment is dropped with it.
+			return 0, c.closeIdle()
+		}
+		if n > 0 && sc.hooked && ConnState(sc.state.Load()) != StateActive {
+			sc.setState(StateActive)
+		}
+	}
 	if err != nil && err != io.EOF {
 		switch {
-		case c.idle > 0 && errors.Is(err, os.ErrDeadlineExceeded):
-			// The connection is idle: every later read fails too, so that a
-			// handler that retries cannot keep it open.
-			c.err = fmt.Errorf("%w (%v without data): %w", errIdle, c.idle, err)
-			err = c.err
 		case errors.Is(err, os.ErrDeadlineExceeded):
-			// The caller's own read deadline: not a failure of the
-			// connection, the read may be retried.
+			switch c.timeoutCause() {
+			case causeReadTimeout:
+				// Every later read fails too, so that a handler that
+				// retries cannot keep the connection open.
+				c.err = fmt.Errorf("%w (a read call took more than %v): %w", errReadTimeout, c.call, err)
+				c.failed(causeReadTimeout)
+				err = c.err
+			case causeIdleTimeout:
+				c.err = fmt.Errorf("%w (%v without data): %w", errIdle, c.idle, err)
+				c.failed(causeIdleTimeout)
+				err = c.err
+			default:
+				// The handler's own read deadline: not a failure of the
+				// connection, the read may be retried.
+			}
 		default:
 			c.w.readFailed(err)
 		}
+	} else if err == io.EOF && c.sc != nil {
+		c.sc.setCause(causePeer)
 	}
-	return err
+	return n, err
+}
+
+// failed records why the server's side ended the connection's reads.
+func (c *connReader) failed(cause closeCause) {
+	if c.sc != nil {
+		c.sc.setCause(cause)
+	}
+}
+
+// closeIdle closes a connection that Shutdown found waiting for a new
+// message (serverConn.closeGracefully): the peer receives what was
+// written and then the end of the stream. This read and every later one
+// fail with errClosedIdle, and the handler's context is cancelled with
+// ErrServerClosed.
+func (c *connReader) closeIdle() error {
+	if c.err == nil {
+		c.err = errClosedIdle
+		c.sc.setCause(causeShutdown)
+		c.sc.cancel(ErrServerClosed)
+		c.sc.closeGracefully()
+	}
+	return c.err
 }
 
 // lazyReader is the connReader of a plain TCP or Unix stream connection on
@@ -126,13 +226,18 @@ func (c *connReader) end(err error) error {
 // when it is. A busy connection therefore reads straight into the buffer
 // the Reader has, and an idle one costs no read buffer at all.
 //
-// Its Read, used by the Reader when it already holds data, is connReader's.
+// Its Read, used by the Reader when it already holds data, reads through
+// syscall.RawConn.Read too, into the Reader's buffer: both tell the Writer
+// when the read would block, so that it sends its bytes at the end of a
+// read burst rather than before every read.
 type lazyReader struct {
 	connReader
 	raw    syscall.RawConn
 	readFn func(fd uintptr) bool // l.readFD, made once: RawConn.Read takes it on every read
 
-	// The state of one ReadLazy, shared with readFD.
+	// The state of one ReadLazy or Read, shared with readFD.
+	p       []byte // Read's buffer; nil in ReadLazy, which reads into get's
+	drained bool   // the last read took less than it was offered: the next one will likely wait
 	get     func() []byte
 	release func()
 	n       int
@@ -151,9 +256,33 @@ func (l *lazyReader) ReadLazy(get func() []byte, release func()) (int, error) {
 		return 0, err
 	}
 	l.get, l.release = get, release
-	l.n, l.errno = 0, nil
-	err := l.raw.Read(l.readFn)
+	n, err := l.rawRead()
 	l.get, l.release = nil, nil
+	return l.end(n, err)
+}
+
+// Read reads as connReader.Read does, through syscall.RawConn.Read.
+func (l *lazyReader) Read(p []byte) (int, error) {
+	if err := l.begin(); err != nil {
+		return 0, err
+	}
+	l.p = p
+	n, err := l.rawRead()
+	l.p = nil
+	return l.end(n, err)
+}
+
+// rawRead is one read through syscall.RawConn.Read with readFD; its results
+// and errors are net.Conn.Read's.
+func (l *lazyReader) rawRead() (int, error) {
+	l.n, l.errno = 0, nil
+	if l.drained {
+		// The last read emptied the socket: this one will likely find
+		// nothing, so the Writer sends first, as a client that writes a
+		// request and then reads does, rather than after a read that fails.
+		l.w.readWouldBlock()
+	}
+	err := l.raw.Read(l.readFn)
 	n := l.n
 	switch {
 	case err != nil:
@@ -171,5 +300,5 @@ func (l *lazyReader) ReadLazy(get func() []byte, release func()) (int, error) {
 	case n == 0:
 		err = io.EOF // a stream socket's end
 	}
-	return n, l.end(err)
+	return n, err
 }

@@ -22,8 +22,8 @@ func Dial(ctx context.Context, network, address string) (*bufio2.Reader, *Writer
 }
 
 // A Dialer holds the options for connecting. Its zero value dials with no
-// timeout, the default limit and no TLS. The fields other than Limit and
-// TLSConfig are net.Dialer's, with the same meaning.
+// timeout, the default limit and no TLS. The fields other than Limit,
+// TLSConfig and ReadTimeout are net.Dialer's, with the same meaning.
 type Dialer struct {
 	// Limit is the limit of the returned [bufio2.Reader]. If zero (or
 	// negative), bufio2.DefaultLimit is used.
@@ -33,6 +33,14 @@ type Dialer struct {
 	// completes before Dial returns. If its ServerName is empty, the host
 	// of the address is used (for "unix", which has no host, set it).
 	TLSConfig *tls.Config
+
+	// ReadTimeout, if positive, is the longest one read call on the
+	// returned Reader may take, from its start to its return, as
+	// [Server.ReadTimeout] is for a served connection: past it the call
+	// fails with an error matching os.ErrDeadlineExceeded, and so does
+	// every later read. [Writer.SetReadDeadline] composes with it: each
+	// read waits until the earlier of the two.
+	ReadTimeout time.Duration
 
 	// Timeout bounds the whole dial, TLS handshake included. If zero,
 	// only ctx bounds it.
@@ -122,7 +130,8 @@ func (d *Dialer) Dial(ctx context.Context, network, address string) (*bufio2.Rea
 		}
 		conn = tc
 	}
-	r, w := Wrap(conn, d.Limit)
+	w := newWriter(conn)
+	r := newReader(w, d.Limit, readTimeouts{call: d.ReadTimeout})
 	w.host = host
 	return r, w, nil
 }

@@ -20,3 +20,11 @@ func SetPlainReads(on bool) (restore func()) {
 	old := plainReads.Swap(on)
 	return func() { plainReads.Store(old) }
 }
+
+// SetLogInterval changes the least time between two rate-limited log
+// records of one kind (failed TLS handshakes, MaxConns reached). It
+// returns a function that restores the old value. For tests only.
+func SetLogInterval(d time.Duration) (restore func()) {
+	old := logEvery.Swap(int64(d))
+	return func() { logEvery.Store(old) }
+}

@@ -194,3 +194,38 @@ func testCerts(t testing.TB) (server, client *tls.Config) {
 func testLine(c, i int) string {
 	return fmt.Sprintf("%d:%d:%s\n", c, i, strings.Repeat("x", (c*7+i*13)%50))
 }
+
+// dialMany opens n TCP connections to addr, 50 dialing at once, closed
+// when the test ends.
+func dialMany(t testing.TB, addr string, n int) []net.Conn {
+	t.Helper()
+	conns := make([]net.Conn, n)
+	errs := make(chan error, n)
+	sem := make(chan struct{}, 50)
+	for i := range conns {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			c, err := net.Dial("tcp", addr)
+			conns[i] = c
+			errs <- err
+		}()
+	}
+	var first error
+	for range n {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	t.Cleanup(func() {
+		for _, c := range conns {
+			if c != nil {
+				c.Close()
+			}
+		}
+	})
+	if first != nil {
+		t.Fatalf("dialing %d connections: %v", n, first)
+	}
+	return conns
+}

@@ -13,3 +13,7 @@ import (
 func lazyRawConn(net.Conn) syscall.RawConn { return nil }
 
 func (l *lazyReader) readFD(uintptr) bool { panic("netx: readFD without a raw connection") }
+
+// pendingInput reports false: where it cannot be told, closing an idle
+// connection does not wait for its peer.
+func pendingInput(net.Conn) bool { return false }

@@ -26,13 +26,18 @@ func lazyRawConn(c net.Conn) syscall.RawConn {
 	return rc
 }
 
-// readFD is the callback of ReadLazy's RawConn.Read: one non-blocking read
-// into the buffer get returns. When the socket has nothing to read, it
-// gives the buffer back and returns false, and the runtime calls it again
-// once the socket is readable.
+// readFD is the callback of the lazyReader's RawConn.Read: one
+// non-blocking read into Read's buffer, or in ReadLazy into the buffer get
+// returns. When the socket has nothing to read, it gives ReadLazy's buffer
+// back, tells the Writer that the read would block (which sends what is
+// queued) and returns false, and the runtime calls it again once the socket
+// is readable.
 func (l *lazyReader) readFD(fd uintptr) bool {
 	for {
-		p := l.get()
+		p := l.p
+		if p == nil {
+			p = l.get()
+		}
 		if len(p) > maxRW {
 			p = p[:maxRW]
 		}
@@ -40,14 +45,37 @@ func (l *lazyReader) readFD(fd uintptr) bool {
 		switch err {
 		case nil:
 			l.n = n
+			l.drained = n < len(p)
 		case syscall.EINTR:
 			continue
 		case syscall.EAGAIN:
-			l.release()
+			if l.p == nil {
+				l.release()
+			}
+			l.w.readWouldBlock()
 			return false
 		default:
 			l.errno = err
 		}
 		return true
 	}
+}
+
+// pendingInput reports whether the socket c (a *net.TCPConn or
+// *net.UnixConn) has bytes to read, without waiting and without reading
+// them. It reports false for other connections, and at the end of the
+// stream.
+func pendingInput(c net.Conn) bool {
+	rc := rawConnOf(c)
+	if rc == nil {
+		return false
+	}
+	pending := false
+	rc.Read(func(fd uintptr) bool {
+		var b [1]byte
+		n, _, err := syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		pending = err == nil && n > 0
+		return true // one try: never wait
+	})
+	return pending
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -74,13 +75,35 @@ type Server struct {
 	// wait in the listener's backlog; none is refused by the server.
 	MaxConns int
 
-	// IdleTimeout, if positive, is the longest a connection's read may wait
-	// for data. When it passes, the read fails with an error that matches
-	// os.ErrDeadlineExceeded, as does every later read on that connection,
-	// so the handler's loop ends and the connection is closed. Time the
-	// handler spends on anything other than waiting in a read does not
-	// count. With IdleTimeout set the server manages the connection's read
-	// deadline; handlers must not set it themselves.
+	// ReadTimeout, if positive, is the longest one read call on a
+	// connection's Reader (ReadLine, ReadUntil, ReadExactly, Read, Peek, a
+	// frame.Reader's Next over it, ...) may take, from its start to its
+	// return, however the bytes trickle in: a peer that sends a byte every
+	// 200 ms cannot hold a connection. When it passes, the call fails with
+	// an error that matches os.ErrDeadlineExceeded, as does every later
+	// read on the connection, so the handler's loop ends and the
+	// connection is closed; writes still work, for a reply that says why.
+	// A call served from what is already buffered takes no time; the time
+	// the handler spends between calls does not count.
+	ReadTimeout time.Duration
+
+	// IdleTimeout, if positive, is the longest one read from the
+	// connection may wait for data: it bounds silence, where ReadTimeout
+	// bounds a whole call. When it passes, the read fails with an error
+	// that matches os.ErrDeadlineExceeded, as does every later read on
+	// that connection. Time the handler spends on anything other than
+	// waiting in a read does not count.
+	//
+	// The three bounds on a connection's reads, side by side (net/http has
+	// the same three for a request's head and body, and between requests):
+	//
+	//	ReadTimeout   one call on the Reader, start to return (slowloris)
+	//	IdleTimeout   one wait for data inside a call (a silent peer)
+	//	handler's     Writer.SetReadDeadline: a point in time, any read
+	//
+	// Each read waits until the earliest of them. The handler's own
+	// deadline fails only the read it ends; the server's two end the
+	// connection's reads for good.
 	IdleTimeout time.Duration
 
 	// CloseTimeout bounds the flush of a connection after its handler
@@ -98,8 +121,35 @@ type Server struct {
 	// accepted connections.
 	ListenConfig net.ListenConfig
 
-	// Logger receives handler panics, failed TLS handshakes and accept
-	// errors. If nil, slog.Default() is used.
+	// BaseContext, if not nil, returns the base context of the handlers'
+	// contexts for connections accepted on l (net/http's). It is called
+	// once per listener, by Listen or Serve before the first accept, and
+	// must not return nil. If nil, context.Background() is used.
+	BaseContext func(l net.Listener) context.Context
+
+	// ConnContext, if not nil, derives the context of a new connection's
+	// handler from the base context (net/http's). It is called in the
+	// accept loop, before the TLS handshake, with the connection as
+	// accepted (for TLS, the *tls.Conn whose handshake is still to come),
+	// and must not return nil. The handler's context is derived from the
+	// context it returns.
+	ConnContext func(ctx context.Context, c net.Conn) context.Context
+
+	// ConnState, if not nil, is called when a connection changes state
+	// (net/http's): StateNew once accepted, then StateActive and StateIdle
+	// as messages come and go, and StateClosed last, once the connection
+	// is closed. Its c is the connection as given to ConnContext. The
+	// calls for one connection come in that order, one at a time, from
+	// whichever goroutine reads the connection (the handler's, usually),
+	// and never after Close or Shutdown has returned; the server waits
+	// for them, so they should be quick.
+	ConnState func(c net.Conn, state ConnState)
+
+	// Logger receives handler panics, accept errors, and, at Info and at
+	// most once per 10 s for each kind (with the count of records
+	// suppressed since the last one), failed TLS handshakes and the
+	// moments the server stops accepting because MaxConns connections are
+	// open. If nil, slog.Default() is used.
 	Logger *slog.Logger
 
 	mu        sync.Mutex
@@ -111,13 +161,131 @@ type Server struct {
 	sem       chan struct{}
 	serveWG   sync.WaitGroup // Serve loops started by Listen
 	connWG    sync.WaitGroup // connection goroutines
+	counters  serverCounters // under mu
+
+	draining      atomic.Bool // Shutdown was called: idle connections are closed
+	maxConnsWaits atomic.Int64
+	handshakeLog  logLimiter
+	maxConnsLog   logLimiter
 }
 
-// serverConn is one connection as the server tracks it, for aborting.
+// serverConn is one connection as the server tracks it: for aborting, for
+// closing it while idle, for its state and its counters.
 type serverConn struct {
-	conn   net.Conn // until the Writer exists
-	w      *Writer
+	srv    *Server
+	raw    net.Conn // as accepted: closed to abort a TLS handshake
+	conn   net.Conn // raw, or the *tls.Conn over it: the Handler's and the hooks' connection
+	w      *Writer  // once the Writer exists; under srv.mu
+	cr     *connReader
 	cancel context.CancelCauseFunc
+
+	// wait is waitIdle while the handler waits in a read with nothing
+	// buffered (StartRead with fresh, and no byte since), and waitClosed
+	// once Shutdown closed the connection for it; the reader and Shutdown
+	// change it by compare-and-swap, so exactly one of them decides
+	// whether bytes that arrive as Shutdown begins are read or dropped.
+	wait  atomic.Int32
+	cause atomic.Int32 // closeCause: the first one recorded
+
+	hooked bool         // srv.ConnState != nil
+	hmu    sync.Mutex   // serializes the ConnState calls
+	state  atomic.Int32 // the last ConnState reported, or -1
+}
+
+// The values of serverConn.wait.
+const (
+	waitNone int32 = iota
+	waitIdle
+	waitClosed
+)
+
+// startWait marks the connection idle: its handler's read call found
+// nothing buffered and will wait for a new message. During Shutdown that
+// closes it at once.
+func (sc *serverConn) startWait() {
+	sc.wait.CompareAndSwap(waitNone, waitIdle)
+	if sc.hooked {
+		sc.setState(StateIdle)
+	}
+	if sc.srv.draining.Load() {
+		sc.closeIfIdle()
+	}
+}
+
+// endWait ends the idle wait begun by startWait, when a read returns
+// (done: with bytes or an error). It reports whether Shutdown closed the
+// connection first.
+func (sc *serverConn) endWait(done bool) (closed bool) {
+	if done && sc.wait.CompareAndSwap(waitIdle, waitNone) {
+		return false
+	}
+	return sc.wait.Load() == waitClosed
+}
+
+// closeIfIdle closes the connection if its handler waits for a new
+// message: the waiting read returns at once, and the reader closes the
+// connection (connReader.closeIdle). It reports whether it did.
+func (sc *serverConn) closeIfIdle() bool {
+	if !sc.wait.CompareAndSwap(waitIdle, waitClosed) {
+		return false
+	}
+	// The reader published cr before it could mark the wait.
+	sc.cr.closeRead()
+	return true
+}
+
+// lingerMax bounds how long closing an idle connection during Shutdown
+// reads and drops what the peer was still sending (closeGracefully);
+// net/http waits as long before closing a connection it half-closed.
+const lingerMax = 500 * time.Millisecond
+
+// closeGracefully closes an idle connection so that the peer receives what
+// was written and then the end of the stream, never a reset: it sends what
+// is buffered (bounded by the close timeout), shuts down the write side
+// (for TLS, close_notify and then the TCP FIN), and closes. Closing a
+// socket with unread bytes makes the kernel send a reset, which can
+// overtake the data and the FIN, so if the peer was sending as Shutdown
+// came, closeGracefully first reads and drops what it sends until it ends
+// its side, or lingerMax passes, or the connection is aborted. A peer that
+// sends nothing costs no wait.
+func (sc *serverConn) closeGracefully() {
+	w := sc.w
+	d := sc.srv.CloseTimeout
+	if d <= 0 {
+		d = DefaultCloseTimeout
+	}
+	sc.raw.SetWriteDeadline(time.Now().Add(d))
+	if w.WriteEOF() == nil {
+		if cw, ok := sc.raw.(closeWriter); ok && sc.raw != sc.conn {
+			cw.CloseWrite() // TLS: WriteEOF sent close_notify; now the FIN
+		}
+		// The pair's reads are over (Shutdown set a read deadline in the
+		// past): this read deadline is the linger's.
+		sc.raw.SetReadDeadline(time.Now().Add(lingerMax))
+		if pendingInput(sc.raw) {
+			buf := make([]byte, 4096)
+			for {
+				if _, err := sc.raw.Read(buf); err != nil {
+					break
+				}
+			}
+		}
+	}
+	w.Close()
+}
+
+// setState reports a change of state to Server.ConnState: StateIdle only
+// after StateActive (a wait for the first bytes is still StateNew), and
+// nothing after StateClosed.
+func (sc *serverConn) setState(st ConnState) {
+	sc.hmu.Lock()
+	defer sc.hmu.Unlock()
+	cur := ConnState(sc.state.Load())
+	if cur == st || cur == StateClosed || (st == StateIdle && cur != StateActive) {
+		return
+	}
+	sc.state.Store(int32(st))
+	sc.srv.ConnState(sc.conn, st)
 }
 
 // Listen listens on the network address ("tcp", "tcp4", "tcp6" or "unix")
@@ -149,13 +317,14 @@ func (s *Server) Listen(ctx context.Context, network, address string) error {
 	if err != nil {
 		return err
 	}
+	base := s.baseContext(l)
 	if !s.trackListener(l, true) {
 		l.Close()
 		return ErrServerClosed
 	}
 	go func() {
 		defer s.serveWG.Done()
-		err := s.serve(l)
+		err := s.serve(l, base)
 		if err != nil && err != ErrServerClosed {
 			s.logger().Error("netx: serving stopped", "addr", l.Addr().String(), "err", err)
 		}
@@ -174,10 +343,22 @@ func (s *Server) Serve(l net.Listener) error {
 		l.Close()
 		return ErrServerClosed
 	}
-	return s.serve(l)
+	return s.serve(l, s.baseContext(l))
 }
 
-func (s *Server) serve(l net.Listener) error {
+// baseContext returns the base context of the connections accepted on l.
+func (s *Server) baseContext(l net.Listener) context.Context {
+	if s.BaseContext == nil {
+		return context.Background()
+	}
+	ctx := s.BaseContext(l)
+	if ctx == nil {
+		panic("netx: Server.BaseContext returned a nil context")
+	}
+	return ctx
+}
+
+func (s *Server) serve(l net.Listener, base context.Context) error {
 	defer s.untrackListener(l)
 	defer l.Close()
 	sem := s.semaphore()
@@ -187,8 +368,15 @@ func (s *Server) serve(l net.Listener) error {
 		if sem != nil {
 			select {
 			case sem <- struct{}{}:
-			case <-closing:
-				return ErrServerClosed
+			default:
+				s.maxConnsWaits.Add(1)
+				s.maxConnsLog.log(s.logger(), "netx: MaxConns connections open; accepting paused until one closes (new ones wait in the listen backlog)",
+					"addr", l.Addr().String(), "max_conns", s.MaxConns)
+				select {
+				case sem <- struct{}{}:
+				case <-closing:
+					return ErrServerClosed
+				}
 			}
 		}
 		c, err := l.Accept()
@@ -214,7 +402,7 @@ func (s *Server) serve(l net.Listener) error {
 			continue
 		}
 		delay = 0
-		s.startConn(c, sem)
+		s.startConn(base, c, sem)
 	}
 }
 
@@ -229,7 +417,19 @@ func isTemporary(err error) bool {
 	return false
 }
 
-func (s *Server) startConn(c net.Conn, sem chan struct{}) {
+func (s *Server) startConn(base context.Context, c net.Conn, sem chan struct{}) {
+	sc := &serverConn{srv: s, raw: c, conn: c, hooked: s.ConnState != nil}
+	sc.state.Store(-1)
+	if s.TLSConfig != nil {
+		sc.conn = tls.Server(c, s.TLSConfig)
+	}
+	ctx := base
+	if s.ConnContext != nil {
+		ctx = s.ConnContext(ctx, sc.conn)
+		if ctx == nil {
+			panic("netx: Server.ConnContext returned a nil context")
+		}
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -239,30 +439,28 @@ func (s *Server) startConn(c net.Conn, sem chan struct{}) {
 		}
 		return
 	}
-	ctx, cancel := context.WithCancelCause(context.Background())
-	sc := &serverConn{conn: c, cancel: cancel}
+	ctx, sc.cancel = context.WithCancelCause(ctx)
 	if s.conns == nil {
 		s.conns = make(map[*serverConn]struct{})
 	}
 	s.conns[sc] = struct{}{}
+	s.counters.accepted++
 	s.connWG.Add(1)
 	s.mu.Unlock()
 	go s.serveConn(ctx, sc, sem)
 }
 
+// serveConn runs one connection: the TLS handshake, then the handler.
+// However the handler ends (it returns, panics or calls runtime.Goexit),
+// the deferred calls flush and close the connection, untrack it, report
+// StateClosed and release its MaxConns slot.
 func (s *Server) serveConn(ctx context.Context, sc *serverConn, sem chan struct{}) {
-	defer s.connWG.Done()
-	defer func() {
-		if sem != nil {
-			<-sem
-		}
-	}()
-	defer s.untrackConn(sc)
-	defer sc.cancel(nil)
+	defer s.connDone(sc, sem)
+	if sc.hooked {
+		sc.setState(StateNew)
+	}
 
-	c := sc.conn
-	if s.TLSConfig != nil {
-		tc := tls.Server(c, s.TLSConfig)
+	if tc, ok := sc.conn.(*tls.Conn); ok {
 		d := s.HandshakeTimeout
 		if d <= 0 {
 			d = DefaultHandshakeTimeout
@@ -271,45 +469,79 @@ func (s *Server) serveConn(ctx context.Context, sc *serverConn, sem chan struct{
 		err := tc.HandshakeContext(hctx)
 		cancel()
 		if err != nil {
-			s.logger().Debug("netx: TLS handshake failed", "remote", c.RemoteAddr().String(), "err", err)
-			c.Close()
+			if ctx.Err() != nil {
+				sc.setCause(causeShutdown) // aborted by Close or Shutdown
+			} else {
+				sc.setCause(causeHandshake)
+				s.handshakeLog.log(s.logger(), "netx: TLS handshake failed", "remote", sc.raw.RemoteAddr().String(), "err", err)
+			}
+			sc.raw.Close()
 			return
 		}
-		c = tc
 	}
-	w := newWriter(c)
+	w := newWriter(sc.conn)
 	w.SetCloseTimeout(s.CloseTimeout)
-	w.onFail = func(err error) { sc.cancel(err) }
-	r := newReader(w, s.Limit, s.IdleTimeout)
+	w.onFail = func(err error) {
+		sc.setCause(causePeer)
+		sc.cancel(err)
+	}
+	r := newReader(w, s.Limit, readTimeouts{idle: s.IdleTimeout, call: s.ReadTimeout, sc: sc})
 
 	s.mu.Lock()
 	aborting := s.aborting
-	sc.w = w
+	sc.w, sc.cr = w, w.cr
 	s.mu.Unlock()
 	if aborting {
+		sc.setCause(causeShutdown)
 		w.Abort()
 		return
 	}
 
-	if s.runHandler(ctx, r, w) {
-		w.Abort()
-		return
-	}
-	w.Close()
+	// However the handler ends, returning, panicking (runHandler
+	// recovers) or calling runtime.Goexit (which counts as a return), the
+	// connection is flushed and closed.
+	defer w.Close()
+	s.runHandler(ctx, r, w)
 }
 
-// runHandler calls the handler and reports whether it panicked.
-func (s *Server) runHandler(ctx context.Context, r *bufio2.Reader, w *Writer) (panicked bool) {
+// connDone ends the server's record of a connection that is closed (or
+// was never served): its context, its counters, its StateClosed, its
+// MaxConns slot. Close and Shutdown wait for it.
+func (s *Server) connDone(sc *serverConn, sem chan struct{}) {
+	sc.cancel(nil)
+	s.mu.Lock()
+	delete(s.conns, sc)
+	c := &s.counters
+	c.closed[sc.cause.Load()]++
+	r, w := sc.bytes()
+	c.bytesRead += r
+	c.written += w
+	s.mu.Unlock()
+	if sc.hooked {
+		sc.setState(StateClosed)
+	}
+	if sem != nil {
+		<-sem
+	}
+	s.connWG.Done()
+}
+
+// runHandler calls the handler and recovers its panic. After a
+// runtime.Goexit in the handler it does not return; the deferred calls of
+// serveConn run as after a return.
+func (s *Server) runHandler(ctx context.Context, r *bufio2.Reader, w *Writer) {
 	defer func() {
 		if p := recover(); p != nil {
-			panicked = true
+			s.connOf(w).setCause(causePanic)
 			s.logger().Error("netx: handler panicked; connection closed",
 				"remote", w.RemoteAddr().String(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 		}
 	}()
 	s.Handler(ctx, r, w)
-	return false
 }
+
+// connOf returns the server's record of the connection of w.
+func (s *Server) connOf(w *Writer) *serverConn { return w.cr.sc }
 
 // Addr returns the address of the first listener (asyncio's
 // server.sockets[0].getsockname()), or nil if the server is not listening.
@@ -346,7 +578,9 @@ func (s *Server) closingLocked() chan struct{} {
 // returns ctx's error. Otherwise it returns the error from closing the
 // listeners, if any.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.draining.Store(true)
 	err := s.beginClose()
+	s.closeIdle()
 	s.serveWG.Wait()
 	done := make(chan struct{})
 	go func() {
@@ -396,6 +630,20 @@ func (s *Server) beginClose() error {
 	return err
 }
 
+// closeIdle closes every connection whose handler waits for a new message.
+// Those that start to wait later close themselves (serverConn.startWait).
+func (s *Server) closeIdle() {
+	s.mu.Lock()
+	conns := make([]*serverConn, 0, len(s.conns))
+	for sc := range s.conns {
+		conns = append(conns, sc)
+	}
+	s.mu.Unlock()
+	for _, sc := range conns {
+		sc.closeIfIdle()
+	}
+}
+
 func (s *Server) abortAll() {
 	s.mu.Lock()
 	s.aborting = true
@@ -405,6 +653,7 @@ func (s *Server) abortAll() {
 	}
 	s.mu.Unlock()
 	for _, sc := range conns {
+		sc.setCause(causeShutdown)
 		sc.cancel(ErrServerClosed)
 		s.mu.Lock()
 		w := sc.w
@@ -412,7 +661,7 @@ func (s *Server) abortAll() {
 		if w != nil {
 			w.Abort()
 		} else {
-			sc.conn.Close() // still in the TLS handshake
+			sc.raw.Close() // still in the TLS handshake
 		}
 	}
 }
@@ -459,12 +708,6 @@ func (s *Server) untrackListener(l net.Listener) {
 			break
 		}
 	}
-}
-
-func (s *Server) untrackConn(sc *serverConn) {
-	s.mu.Lock()
-	delete(s.conns, sc)
-	s.mu.Unlock()
 }
 
 func (s *Server) logger() *slog.Logger {

@@ -154,6 +154,13 @@ func TestServeReturnsErrServerClosed(t *testing.T) {
 // ahead of the echoes, half-closes, and checks the echoes and the end of
 // the stream in another. It calls progress once some echoes have come back.
 func streamClient(t *testing.T, network, addr string, id, lines int, progress func()) error {
+	return streamClientCut(t, network, addr, id, lines, progress, false)
+}
+
+// streamClientCut is streamClient; with cut, the server may end the
+// stream early, with io.EOF after an echo, and the echoes received must
+// then be the first ones, in order.
+func streamClientCut(t *testing.T, network, addr string, id, lines int, progress func(), cut bool) error {
 	r, w, err := netx.Dial(context.Background(), network, addr)
 	if err != nil {
 		return err
@@ -177,6 +184,9 @@ func streamClient(t *testing.T, network, addr string, id, lines int, progress fu
 	}()
 	for i := range lines {
 		line, err := r.ReadLine()
+		if err == io.EOF && cut && i > min(lines/5, 200) {
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("client %d: echo %d: %w", id, i, err)
 		}
@@ -194,7 +204,12 @@ func streamClient(t *testing.T, network, addr string, id, lines int, progress fu
 	return nil
 }
 
-func TestShutdownLetsClientsFinish(t *testing.T) {
+// TestShutdownEndsStreamsCleanly runs clients that pipeline lines, 256
+// ahead of the echoes: whenever the server has read all that arrived, its
+// handler waits with nothing buffered, idle, and Shutdown closes it. Each
+// client gets the echoes of what the server read, in order, then io.EOF,
+// never a reset, though it was still sending.
+func TestShutdownEndsStreamsCleanly(t *testing.T) {
 	for _, network := range []string{"tcp", "unix"} {
 		t.Run(network, func(t *testing.T) {
 			testenv.Watchdog(t, 30*time.Second)
@@ -209,7 +224,7 @@ func TestShutdownLetsClientsFinish(t *testing.T) {
 			midway.Add(clients)
 			errs := make(chan error, clients)
 			for id := range clients {
-				go func() { errs <- streamClient(t, network, addr, id, lines, midway.Done) }()
+				go func() { errs <- streamClientCut(t, network, addr, id, lines, midway.Done, true) }()
 			}
 			midway.Wait() // every client is mid-stream
 			shut := make(chan error, 1)
@@ -237,8 +252,7 @@ func TestShutdownContextEndAbortsTheRest(t *testing.T) {
 	started := make(chan struct{}, 2)
 	results := make(chan error, 2)
 	s := &netx.Server{Handler: func(ctx context.Context, r *bufio2.Reader, w *netx.Writer) {
-		started <- struct{}{}
-		_, err := r.ReadLine() // ignores Closing: the client never sends
+		_, err := r.ReadLine() // ignores Closing: the client never ends its line
 		if ctx.Err() == nil {
 			err = fmt.Errorf("read returned %v with the context still live", err)
 		} else if cause := context.Cause(ctx); !errors.Is(cause, netx.ErrServerClosed) {
@@ -248,10 +262,16 @@ func TestShutdownContextEndAbortsTheRest(t *testing.T) {
 		}
 		results <- err
 	}}
+	s.ConnState = func(c net.Conn, state netx.ConnState) {
+		if state == netx.StateActive {
+			started <- struct{}{} // the handler has read part of a line
+		}
+	}
 	addr := serve(t, s, "tcp")
 	var rs []*bufio2.Reader
 	for range 2 {
-		r, _ := dial(t, "tcp", addr)
+		r, w := dial(t, "tcp", addr)
+		w.Write([]byte("half a li"))
 		rs = append(rs, r)
 		<-started
 	}

@@ -20,14 +20,16 @@ func init() { sweepEvery.Store(int64(defaultSweepInterval)) }
 
 func sweepInterval() time.Duration { return time.Duration(sweepEvery.Load()) }
 
-// The sweeper is the safety net of the read-side flush. A Writer written to
-// while its reader is between reads leaves the bytes for the reader, which
-// sends them before its next read: this is what makes a request/response
-// handler send all the replies to one read in one system call, with no
-// goroutine and no timer per write. If the reader does not come back (the
-// handler writes and then waits on a channel), the sweeper starts a flusher
-// for the Writer after one to two intervals, and from then on that Writer
-// does not wait for its reader until the reader sends something itself.
+// The sweeper is the safety net of the bytes left for the reader (send.go).
+// A Writer written to while its reader is between reads, or waits for a
+// reply, leaves the bytes for the reader, which sends them when its read
+// would block: this is what makes a request/response handler send all the
+// replies to one burst of requests in one system call, with no goroutine
+// and no timer per write. If nobody sends within an interval (the handler
+// writes and then waits on a channel, the reply never comes), the sweeper
+// starts a flusher for the Writer after one to two intervals, and from then
+// on that Writer does not wait for its reader until the reader sends
+// something itself.
 //
 // The sweeper is one goroutine for the whole process. It runs only while
 // some Writer is listed and exits two intervals after the last one was, so
@@ -75,19 +77,19 @@ func sweepLoop() {
 // sweep is the sweeper's visit, one to two intervals after w was listed.
 func (w *Writer) sweep() {
 	w.mu.Lock()
-	defer w.mu.Unlock()
+	defer w.unlock()
 	w.swept = false
-	if w.sizeLocked() == 0 || w.owning || w.flusher || w.wantOwn > 0 || w.err != nil || w.connClosed {
+	if w.q.size() == 0 || w.tok.held || w.tok.queued > 0 || w.flusher || w.err != nil || w.state == closed {
 		return
 	}
-	if w.ownGen != w.sweepGen {
+	if w.tok.takes != w.sweepGen {
 		// Sent since it was listed, and written again: list it anew.
 		w.swept = true
-		w.sweepGen = w.ownGen
+		w.sweepGen = w.tok.takes
 		sweepLater(w)
 		return
 	}
-	// The reader has not come back: stop waiting for it.
+	// Nobody sent within an interval: stop waiting for the reader.
 	w.pushing = true
-	w.kickLocked(false)
+	w.startFlusherLocked()
 }

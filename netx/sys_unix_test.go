@@ -3,9 +3,13 @@
 package netx_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"net"
+	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -53,4 +57,44 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// raiseFiles makes sure the process may open want files, raising the soft
+// limit towards the hard one, and skips t if it cannot.
+func raiseFiles(t testing.TB, want uint64) {
+	t.Helper()
+	var r syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &r); err != nil {
+		t.Skipf("cannot read the open-file limit: %v", err)
+	}
+	if uint64(r.Cur) >= want {
+		return
+	}
+	if uint64(r.Max) < want {
+		t.Skipf("needs %d open files; the hard limit is %d (raise it with ulimit -Hn)", want, r.Max)
+	}
+	old := r
+	r.Cur = r.Max
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &r); err != nil {
+		t.Skipf("needs %d open files; raising the soft limit from %d failed: %v", want, old.Cur, err)
+	}
+	t.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old) })
+}
+
+// rss returns the process's resident set size (Linux's VmRSS), or 0 where
+// it cannot be read.
+func rss() int64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }

@@ -43,22 +43,40 @@ func (w *Writer) startTLS(ctx context.Context, r *bufio2.Reader, config *tls.Con
 	if n := r.Buffered(); n > 0 {
 		return fmt.Errorf("netx: StartTLS: %d plaintext bytes are buffered unread: %w", n, ErrUnreadPlaintext)
 	}
+	tc, err := w.switchToTLS(ctx, config, server)
+	if err != nil {
+		return err
+	}
+	r.Reset(w.cr)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		err = ctxError(ctx, fmt.Errorf("netx: StartTLS: handshake: %w", err))
+		w.mu.Lock()
+		defer w.unlock()
+		w.failLocked(err)
+		return err
+	}
+	return nil
+}
+
+// switchToTLS waits, bounded by ctx, until everything written so far has
+// been handed to the kernel and nobody sends, then puts a TLS connection
+// over the plain one under both sides of the pair.
+func (w *Writer) switchToTLS(ctx context.Context, config *tls.Config, server bool) (*tls.Conn, error) {
 	w.mu.Lock()
-	for {
-		if err := w.writeErrLocked(); err != nil {
-			w.mu.Unlock()
-			return err
+	defer w.unlock()
+	if err := w.writeErrLocked(); err != nil {
+		return nil, err
+	}
+	if err := w.awaitLocked(ctx.Done(), w.quietLocked); err != nil {
+		if err == errStopped {
+			return nil, ctx.Err()
 		}
-		if w.sizeLocked() == 0 && !w.owning && w.wantOwn == 0 {
-			break
-		}
-		if !w.kickAndWaitLocked(ctx.Done()) {
-			w.mu.Unlock()
-			return ctx.Err()
-		}
+		return nil, err
+	}
+	if err := w.writeErrLocked(); err != nil {
+		return nil, err
 	}
 	if w.cr == nil {
-		w.mu.Unlock()
 		panic("netx: StartTLS: Writer without a Reader")
 	}
 	var tc *tls.Conn
@@ -74,23 +92,13 @@ func (w *Writer) startTLS(ctx context.Context, r *bufio2.Reader, config *tls.Con
 	}
 	w.conn = tc
 	w.raw = nil
+	w.lazyReads = false
 	w.cr.conn = tc
-	w.mu.Unlock()
-	r.Reset(w.cr)
+	return tc, nil
+}
 
-	if err := tc.HandshakeContext(ctx); err != nil {
-		err = ctxError(ctx, fmt.Errorf("netx: StartTLS: handshake: %w", err))
-		w.mu.Lock()
-		if w.err == nil {
-			w.err = err
-			w.dropLocked()
-			w.broadcastLocked()
-			if w.onFail != nil && !w.closing {
-				w.onFail(err)
-			}
-		}
-		w.mu.Unlock()
-		return err
-	}
-	return nil
+// quietLocked reports whether nothing is queued and nobody sends or waits
+// to.
+func (w *Writer) quietLocked() bool {
+	return w.q.size() == 0 && !w.tok.held && w.tok.queued == 0
 }

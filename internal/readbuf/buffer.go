@@ -95,6 +95,10 @@ type Buffer struct {
 	// buffer was given back or emptied, and the most bytes the buffer has
 	// held since then.
 	size, peak int
+	// full counts the reads in a row that filled at least half the
+	// buffer, all the room offered: the source keeps it full, and a larger
+	// buffer (up to Limit) takes fewer reads and fewer copies (makeRoom).
+	full int
 
 	get     func() []byte // b.getLazy and b.releaseLazy, for ReadLazy
 	release func()
@@ -120,7 +124,7 @@ func (b *Buffer) Reset(src io.Reader) {
 	b.LastByte = -1
 	b.Skipping = false
 	b.started, b.fresh = false, false
-	b.size, b.peak = 0, 0
+	b.size, b.peak, b.full = 0, 0, 0
 	b.Gen++
 }
 
@@ -205,6 +209,11 @@ func (b *Buffer) Fill(need, most int) {
 	}
 	n, err := b.readSource(p)
 	b.exact = 0
+	if p != nil && n == len(p) && 2*len(p) >= len(b.Buf) {
+		b.full++ // the source had more than the room offered
+	} else {
+		b.full = 0
+	}
 	b.W += n
 	b.peak = max(b.peak, b.W)
 	b.setErr(err)
@@ -324,14 +333,30 @@ func (b *Buffer) rewind() {
 // buffer if it cannot hold need bytes (see Fill). An empty buffer is first
 // sized to what recent reads used (resize).
 func (b *Buffer) makeRoom(need, most int) {
-	if b.R == b.W {
+	// The source keeps the buffer full: move the data into one twice the
+	// size, for the cost of the copy that compacting would take anyway.
+	grow := b.full >= 2 && 2*len(b.Buf) <= min(b.Limit, most)
+	switch {
+	case b.R == b.W:
 		b.rewind()
 		b.resize(min(need, b.Limit, most))
-	} else if b.R > 0 {
+		if grow {
+			b.setBuf(takeBuf(2 * len(b.Buf)))
+		}
+	case grow:
+		p := takeBuf(2 * len(b.Buf))
+		b.off += int64(b.R)
+		b.W = copy(*p, b.Buf[b.R:b.W])
+		b.R = 0
+		b.setBuf(p)
+	case b.R > 0:
 		copy(b.Buf, b.Buf[b.R:b.W])
 		b.off += int64(b.R)
 		b.W -= b.R
 		b.R = 0
+	}
+	if grow {
+		b.full = 0
 	}
 	if need <= len(b.Buf) || (b.W < len(b.Buf) && need > b.Limit) {
 		// Room enough; or room to read into, and need is a count that only
@@ -403,7 +428,7 @@ func (b *Buffer) Discard(n int64) int64 {
 		if done == n || b.Stopped() {
 			return done
 		}
-		b.Fill(1, b.Limit)
+		b.Fill(1, b.keep())
 	}
 }
 
@@ -445,10 +470,14 @@ func (b *Buffer) SkipLine() error {
 		if b.Err != nil {
 			return b.TakeErr()
 		}
-		b.Fill(1, b.Limit)
+		b.Fill(1, b.keep())
 	}
 	return nil
 }
+
+// keep is the most for a Fill that must not grow the buffer: a read that
+// discards what it reads.
+func (b *Buffer) keep() int { return max(len(b.Buf), MinSize) }
 
 // SkipBuffered discards what is buffered of a line being skipped, without
 // reading, and reports whether the skip is done. It is for calls that must
