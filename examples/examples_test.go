@@ -201,56 +201,48 @@ func dialIdle(t *testing.T, srv *exampletest.Process, addr string) net.Conn {
 }
 
 // TestEchoServerGracefulShutdown: on SIGTERM the server stops accepting
-// and lets the connection it serves finish.
+// and closes at once a connection that waits for its first bytes (netx's
+// Shutdown closes idle connections, as net/http does and asyncio 3.13's
+// close_clients can): the client reads the end of the stream, and the
+// server exits cleanly without waiting for -grace.
 func TestEchoServerGracefulShutdown(t *testing.T) {
 	testenv.Watchdog(t, 3*time.Minute)
-	srv, addr := startEchoServer(t, "-addr", "127.0.0.1:0")
+	srv, addr := startEchoServer(t, "-addr", "127.0.0.1:0", "-grace", "1m")
 	conn := dialIdle(t, srv, addr)
 
+	start := time.Now()
 	if err := srv.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	srv.ErrLine(t) // "shutting down ...", printed once the shutdown has begun
-	if _, err := conn.Write([]byte("late")); err != nil {
-		t.Fatal(err)
-	}
 	reply, err := io.ReadAll(conn)
-	if err != nil || string(reply) != "late" {
-		t.Errorf("the connection open at SIGTERM got %q, %v; want \"late\" and EOF", reply, err)
+	if err != nil || len(reply) != 0 {
+		t.Errorf("the connection idle at SIGTERM got %q, %v; want EOF at once", reply, err)
 	}
-	want := []string{"Received 'late' from ('127.0.0.1', <port>)", "Send: 'late'", "Close the client socket"}
 	rest, err := srv.Wait()
-	if diff := cmp.Diff(want, maskPort(rest)); diff != "" {
-		t.Errorf("echo-server's output after SIGTERM (-want +got):\n%s", diff)
+	if len(rest) != 0 {
+		t.Errorf("echo-server printed %q after SIGTERM, want nothing", rest)
 	}
 	if err != nil {
 		t.Errorf("echo-server: %v; stderr:\n%s", err, srv.Stderr())
 	}
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("echo-server took %v to exit with one idle connection, want well under -grace (1m)", took)
+	}
 }
 
-// TestEchoServerAbort: a connection that does not finish is closed when
-// -grace has passed, or at once on a second signal.
-func TestEchoServerAbort(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		grace string
-		twice bool
-	}{
-		{"grace", "10ms", false},
-		{"second signal", "1h", true},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
+// TestEchoServerIdleAtSignal: whatever -grace says, a connection that
+// waits for its first bytes does not hold the server up: Shutdown closes
+// it at once. (-grace and a second Ctrl+C bound the handlers in the middle
+// of a message; the seed's handler makes one read and is never there for
+// long, and netx's Shutdown tests cover the abort at the context's end.)
+func TestEchoServerIdleAtSignal(t *testing.T) {
+	for _, grace := range []string{"10ms", "1h"} {
+		t.Run("grace="+grace, func(t *testing.T) {
 			testenv.Watchdog(t, 3*time.Minute)
-			srv, addr := startEchoServer(t, "-addr", "127.0.0.1:0", "-grace", tc.grace)
+			srv, addr := startEchoServer(t, "-addr", "127.0.0.1:0", "-grace", grace)
 			conn := dialIdle(t, srv, addr)
 			if err := srv.Cmd.Process.Signal(os.Interrupt); err != nil {
 				t.Fatal(err)
-			}
-			srv.ErrLine(t) // "shutting down ..."
-			if tc.twice {
-				if err := srv.Cmd.Process.Signal(os.Interrupt); err != nil {
-					t.Fatal(err)
-				}
 			}
 			if _, err := io.ReadAll(conn); err != nil && !isReset(err) {
 				t.Errorf("reading from the connection the server closed: %v", err)

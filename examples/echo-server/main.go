@@ -10,9 +10,9 @@
 //
 // It prints what the seed's Python server prints, line for line, and
 // serves the seed's Python client (or examples/echo-client). Ctrl+C (or
-// SIGTERM) stops it gracefully: it stops accepting and waits, at most
-// -grace, for the connections being served; a second Ctrl+C closes them
-// at once.
+// SIGTERM) stops it gracefully: it stops accepting, closes at once the
+// connections that wait for their first bytes, and waits, at most -grace,
+// for those being served; a second Ctrl+C closes them at once.
 package main
 
 import (
@@ -49,8 +49,9 @@ func main() {
 	<-ctx.Done()
 	stop()
 
-	// Close the server: stop accepting, let the handlers finish, and close
-	// what is left once -grace has passed or on a second Ctrl+C.
+	// Close the server: stop accepting, close the idle connections, let the
+	// other handlers finish, and close what is left once -grace has passed
+	// or on a second Ctrl+C.
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	ctx, cancelGrace := context.WithTimeout(ctx, *grace)

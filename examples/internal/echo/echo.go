@@ -5,6 +5,7 @@ package echo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -47,6 +48,9 @@ func Handler(out io.Writer, peer func(net.Addr) string) netx.Handler {
 	return func(ctx context.Context, r *bufio2.Reader, w *netx.Writer) {
 		buf := make([]byte, ReadSize)
 		n, err := r.Read(buf) // asyncio's read(100): what is there, at most 100 bytes
+		if errors.Is(err, netx.ErrServerClosed) {
+			return // Shutdown closed the connection while it waited: not a failure
+		}
 		if err != nil && err != io.EOF {
 			// asyncio's read raises here, and the handler dies.
 			log.Printf("echo: reading from %v: %v", w.RemoteAddr(), err)
