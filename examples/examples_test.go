@@ -29,7 +29,7 @@ import (
 	"github.com/streamkit/streamkit/internal/testenv"
 )
 
-var programs = &exampletest.Programs{Names: []string{"echo-client", "echo-server", "http-headers", "wait-for-data"}}
+var programs = &exampletest.Programs{Names: []string{"echo-client", "echo-server", "http-headers", "prod-server", "wait-for-data"}}
 
 func TestMain(m *testing.M) {
 	code := m.Run()

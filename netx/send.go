@@ -50,9 +50,9 @@ import (
 type readerState uint8
 
 const (
-	// readerNone: the reader has not read yet, and may never: nobody to
-	// leave bytes for.
-	readerNone readerState = iota
+	// The zero readerState: the reader has not read yet, and may never:
+	// nobody to leave bytes for.
+	_ readerState = iota
 	// readerBusy: between reads, or reading data that is there. It sends
 	// what is queued when its read would block.
 	readerBusy

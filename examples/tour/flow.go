@@ -57,7 +57,7 @@ func flow(w io.Writer) error {
 	go func() { drained <- cw.Drain(ctx) }()
 	select {
 	case err := <-drained:
-		return fmt.Errorf("Drain returned before the peer read: %v", err)
+		return fmt.Errorf("the Writer's Drain returned before the peer read: %v", err)
 	case <-time.After(50 * time.Millisecond):
 		fmt.Fprintln(w, "Drain waits: the server has not read anything yet")
 	}

@@ -87,7 +87,7 @@ func operator(w io.Writer) error {
 		return err
 	}
 	if took := time.Since(start); took > 5*time.Second {
-		return fmt.Errorf("Shutdown took %v with one idle connection", took)
+		return fmt.Errorf("the Server's Shutdown took %v with one idle connection", took)
 	}
 	fmt.Fprintln(w, "Shutdown returned at once: the idle connection was closed, not waited for")
 	if _, err := r.ReadLine(); err != io.EOF {
