@@ -189,11 +189,7 @@ func TestOverlongLine(t *testing.T) {
 		results <- res
 	}}
 	addr := serve(t, s, "tcp")
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialRaw(t, addr)
 	chunk := bytes.Repeat([]byte("x"), 64<<10)
 	runtime.GC()
 	var before, after runtime.MemStats

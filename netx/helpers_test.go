@@ -195,6 +195,18 @@ func testLine(c, i int) string {
 	return fmt.Sprintf("%d:%d:%s\n", c, i, strings.Repeat("x", (c*7+i*13)%50))
 }
 
+// dialRaw opens a plain TCP connection to addr, closed when the test ends:
+// a peer that reads and writes as the test says, byte by byte if need be.
+func dialRaw(t testing.TB, addr string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
 // dialMany opens n TCP connections to addr, 50 dialing at once, closed
 // when the test ends.
 func dialMany(t testing.TB, addr string, n int) []net.Conn {

@@ -3,7 +3,6 @@ package netx_test
 import (
 	"context"
 	"errors"
-	"net"
 	"os"
 	"testing"
 	"time"
@@ -40,11 +39,7 @@ func TestReadTimeoutCoversFrameNext(t *testing.T) {
 		results <- res
 	}}
 	addr := serve(t, s, "tcp")
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialRaw(t, addr)
 	whole, _ := codec.Append(nil, []byte("whole"))
 	c.Write(whole)
 	if got := <-first; got != "whole" {

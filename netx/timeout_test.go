@@ -59,11 +59,7 @@ func TestReadTimeoutBoundsOneCall(t *testing.T) {
 		results <- res
 	}}
 	addr := serve(t, s, "tcp")
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := dialRaw(t, addr)
 	stop := make(chan struct{})
 	defer close(stop)
 	go dribble(c, bytes.Repeat([]byte("x"), 1000), 10*time.Millisecond, stop)
