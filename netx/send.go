@@ -170,10 +170,11 @@ func (w *Writer) sendHeadLocked(block bool) bool {
 	w.unlock()
 	var n int
 	var err error
-	one := [1][]byte{b}
 	if block {
-		n, err = w.sendBlocking(one[:])
+		n, err = w.conn.Write(b) // not sendBlocking: its vector would escape
+		w.sent.Add(int64(n))
 	} else {
+		one := [1][]byte{b}
 		n, err = w.sendNonBlocking(one[:])
 	}
 	w.mu.Lock()
