@@ -81,7 +81,7 @@
 //		}
 //	})
 //	...
-//	srv.Shutdown(ctx) // stop accepting, let handlers finish; abort the rest when ctx ends
+//	srv.Shutdown(ctx) // stop accepting, close idle connections, let busy handlers finish; abort the rest when ctx ends
 //
 // A handler that streams a lot calls w.Drain(ctx) now and then, as in
 // asyncio, and a Write above the high-water mark waits by itself. Handlers

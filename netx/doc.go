@@ -66,12 +66,31 @@
 //
 // A [Server] runs each connection's Handler in its own goroutine with a
 // context that is cancelled when the connection is aborted or fails. When
-// the handler returns, the connection is flushed and closed; a panic is
-// recovered, logged through the Server's slog.Logger, and closes only that
-// connection. Shutdown stops accepting, closes [Server.Closing] and waits
-// for the handlers, aborting the rest when its context ends; Close aborts at
-// once. Both return once every goroutine the server started has returned.
-// MaxConns and IdleTimeout bound what clients can hold.
+// the handler returns, panics (recovered, logged through the Server's
+// slog.Logger) or calls runtime.Goexit, the connection is flushed and
+// closed, and only that connection.
+//
+// Shutdown stops accepting, closes [Server.Closing], and closes at once
+// every connection whose handler waits in a read with nothing buffered
+// (its read returns an error matching [ErrServerClosed]; the peer receives
+// what was written, then the end of the stream). It waits for the other
+// handlers, those in the middle of a message, and aborts them when its
+// context ends; Close aborts at once. Both return once every goroutine
+// the server started has returned.
+//
+// Four bounds keep a client from holding a connection, side by side:
+//
+//	ReadTimeout   one read call on the Reader, start to return: a peer that dribbles bytes (slowloris)
+//	WriteTimeout  one call that waits on a peer that does not read (Write, Drain, WriteEOF, the flush after the handler)
+//	IdleTimeout   one wait for data inside a read: a silent peer
+//	MaxConns      connections served at once; more wait in the listen backlog
+//
+// A handler's own deadlines ([Writer.SetReadDeadline],
+// [Writer.SetWriteDeadline]) compose with the server's: each read or write
+// waits until the earliest of them. The handler's own deadline fails only
+// the call it ends; the server's end the connection. [Server.Stats]
+// counts connections by how they ended, bytes and failed handshakes;
+// [Server.ConnState] sees each connection go new, active, idle, closed.
 //
 // Unix sockets are handled with care: a stale socket file is replaced, a
 // live socket or any other file at the path is left alone and makes Listen
