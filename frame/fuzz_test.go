@@ -8,8 +8,6 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"github.com/google/go-cmp/cmp"
-
 	"github.com/streamkit/streamkit/errs"
 	"github.com/streamkit/streamkit/frame"
 )
@@ -32,11 +30,11 @@ func fuzzDecoder(t *testing.T, c frame.Limited, data []byte) {
 	// No panic, and chunk invariance.
 	want := wholeEvents(t, data, c, frame.StopOversized)
 	got := readAll(t, iotest.OneByteReader(bytes.NewReader(data)), c, frame.StopOversized)
-	if diff := cmp.Diff(want, got, eventOpts); diff != "" {
+	if diff := eventsDiff(want, got); diff != "" {
 		t.Fatalf("%#v on %q (-whole +one byte at a time):\n%s", c, data, diff)
 	}
 	skipping := readAll(t, iotest.HalfReader(bytes.NewReader(data)), c, frame.SkipOversized)
-	if diff := cmp.Diff(wholeEvents(t, data, c, frame.SkipOversized), skipping, eventOpts); diff != "" {
+	if diff := eventsDiff(wholeEvents(t, data, c, frame.SkipOversized), skipping); diff != "" {
 		t.Fatalf("%#v on %q, skipping (-whole +half reads):\n%s", c, data, diff)
 	}
 
@@ -147,7 +145,7 @@ func fuzzRoundTrip(t *testing.T, c frame.Limited, data []byte, decoded []event) 
 	for _, f := range frames {
 		want = append(want, frameEvent(string(f)))
 	}
-	if diff := cmp.Diff(want, wholeEvents(t, out.Bytes(), c, frame.StopOversized), eventOpts); diff != "" {
+	if diff := eventsDiff(want, wholeEvents(t, out.Bytes(), c, frame.StopOversized)); diff != "" {
 		t.Fatalf("%#v: decoded frames re-encoded as %q (-want +got):\n%s", c, out.Bytes(), diff)
 	}
 }
@@ -246,7 +244,7 @@ func FuzzTyped(f *testing.F) {
 		for _, atEOF := range []bool{false, true} {
 			adv, tok, serr := keep.Split(data, atEOF)
 			hdr, n, terr := frame.TypedFrame(c, data, atEOF)
-			if diff := cmp.Diff(toEvent(tok, serr), toEvent(data[:n], terr), eventOpts); diff != "" || adv != n {
+			if diff := eventDiff(toEvent(tok, serr), toEvent(data[:n], terr)); diff != "" || adv != n {
 				t.Fatalf("%#v on %q, atEOF %v: advance %d and %d (-Split +typedFrame):\n%s", c, data, atEOF, adv, n, diff)
 			}
 			if n > 0 && (hdr < 2 || hdr > n) {

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -42,6 +44,65 @@ var eventOpts = cmp.Options{
 }
 
 func frameEvent(s string) event { return event{Frame: s} }
+
+// eventsDiff is cmp.Diff(want, got, eventOpts), fast when the two agree:
+// it compares plain frames itself and leaves cmp only the events that
+// hold a typed error, and the report. The fuzz targets call it several
+// times an input, and cmp's reflection was most of their time.
+func eventsDiff(want, got []event) string {
+	if len(want) == len(got) {
+		same := true
+		for i := range want {
+			if !eventEqual(want[i], got[i]) {
+				same = false
+				break
+			}
+		}
+		if same {
+			return ""
+		}
+	}
+	return cmp.Diff(want, got, eventOpts)
+}
+
+// eventDiff is eventsDiff for one event.
+func eventDiff(want, got event) string {
+	if eventEqual(want, got) {
+		return ""
+	}
+	return cmp.Diff(want, got, eventOpts)
+}
+
+// eventEqual is cmp.Equal(a, b, eventOpts), written out.
+func eventEqual(a, b event) bool {
+	if a.Frame != b.Frame || (a.Other == nil) != (b.Other == nil) ||
+		(a.TooLarge == nil) != (b.TooLarge == nil) ||
+		(a.Malformed == nil) != (b.Malformed == nil) ||
+		(a.Incomplete == nil) != (b.Incomplete == nil) {
+		return false
+	}
+	if a.Other != nil && !errors.Is(a.Other, b.Other) && !errors.Is(b.Other, a.Other) {
+		return false
+	}
+	if x, y := a.TooLarge, b.TooLarge; x != nil {
+		// Setting is ignored, as in eventOpts.
+		if x.Size != y.Size || x.Max != y.Max || x.AtLeast != y.AtLeast || x.Offset != y.Offset || x.Skip != y.Skip {
+			return false
+		}
+	}
+	if x, y := a.Malformed, b.Malformed; x != nil {
+		if x.Offset != y.Offset || x.Reason != y.Reason {
+			return false
+		}
+	}
+	if x, y := a.Incomplete, b.Incomplete; x != nil {
+		if string(x.Partial) != string(y.Partial) || (x.Partial == nil) != (y.Partial == nil) ||
+			x.Expected != y.Expected || x.Offset != y.Offset {
+			return false
+		}
+	}
+	return true
+}
 
 func toEvent(p []byte, err error) event {
 	if err == nil {
@@ -741,4 +802,48 @@ func TestReaderResyncer(t *testing.T) {
 	checkVectors(t, resyncLines{badResync: true}, frame.SkipOversized, []vector{
 		{"bad resync", "abcdefgh\ncd\n", []event{tooLong(4, 0), {Other: bufio.ErrAdvanceTooFar}}},
 	})
+}
+
+// TestEventEqual: eventEqual agrees with cmp.Equal under eventOpts on
+// events that differ in each field, and knows every field of the error
+// types (a new field must be added to it).
+func TestEventEqual(t *testing.T) {
+	for typ, n := range map[reflect.Type]int{
+		reflect.TypeFor[errs.FrameTooLargeError]():  6,
+		reflect.TypeFor[errs.MalformedFrameError](): 3,
+		reflect.TypeFor[errs.IncompleteReadError](): 4,
+	} {
+		if typ.NumField() != n {
+			t.Errorf("%v has %d fields, eventEqual knows %d", typ, typ.NumField(), n)
+		}
+	}
+	evs := []event{
+		{}, {Frame: "a"}, {Frame: "b"},
+		{Other: io.ErrUnexpectedEOF}, {Other: fmt.Errorf("wrapped: %w", io.ErrUnexpectedEOF)}, {Other: io.EOF},
+		{TooLarge: &errs.FrameTooLargeError{Size: 5, Max: 4}},
+		{TooLarge: &errs.FrameTooLargeError{Size: 5, Max: 4, Setting: "Lines.Max"}},
+		{TooLarge: &errs.FrameTooLargeError{Size: 5, Max: 3}},
+		{TooLarge: &errs.FrameTooLargeError{Size: 6, Max: 4}},
+		{TooLarge: &errs.FrameTooLargeError{Size: 5, Max: 4, AtLeast: true}},
+		{TooLarge: &errs.FrameTooLargeError{Size: 5, Max: 4, Offset: 1}},
+		{TooLarge: &errs.FrameTooLargeError{Size: 5, Max: 4, Skip: 9}},
+		{Malformed: &errs.MalformedFrameError{Offset: 1, Reason: "x"}},
+		{Malformed: &errs.MalformedFrameError{Offset: 1, Reason: "x", Op: "Next"}},
+		{Malformed: &errs.MalformedFrameError{Offset: 2, Reason: "x"}},
+		{Malformed: &errs.MalformedFrameError{Offset: 1, Reason: "y"}},
+		{Incomplete: &errs.IncompleteReadError{Expected: 3}},
+		{Incomplete: &errs.IncompleteReadError{Partial: []byte{}, Expected: 3}},
+		{Incomplete: &errs.IncompleteReadError{Partial: []byte("ab"), Expected: 3}},
+		{Incomplete: &errs.IncompleteReadError{Partial: []byte("ac"), Expected: 3}},
+		{Incomplete: &errs.IncompleteReadError{Partial: []byte("ab"), Expected: 4}},
+		{Incomplete: &errs.IncompleteReadError{Partial: []byte("ab"), Expected: 3, Offset: 7}},
+		{Incomplete: &errs.IncompleteReadError{Partial: []byte("ab"), Expected: 3, Op: "Next"}},
+	}
+	for _, a := range evs {
+		for _, b := range evs {
+			if got, want := eventEqual(a, b), cmp.Equal(a, b, eventOpts); got != want {
+				t.Errorf("eventEqual(%+v, %+v) = %v, cmp.Equal says %v", a, b, got, want)
+			}
+		}
+	}
 }

@@ -82,7 +82,7 @@ func TestWriteTypedPostgres(t *testing.T) {
 	}
 	got := readAll(t, br, pgTypedKH, frame.StopOversized)
 	want := []event{frameEvent("Q\x00\x00\x00\x0eSELECT 1;\x00"), frameEvent("X\x00\x00\x00\x04")}
-	if diff := cmp.Diff(want, got, eventOpts); diff != "" {
+	if diff := eventsDiff(want, got); diff != "" {
 		t.Errorf("typed messages (-want +got):\n%s", diff)
 	}
 }
@@ -308,7 +308,7 @@ func TestTypedFrameIsSplitKeepHeader(t *testing.T) {
 
 		adv, tok, serr := keepHeader(c).Split(data, atEOF)
 		hdr, n, terr := frame.TypedFrame(c, data, atEOF)
-		if diff := cmp.Diff(toEvent(tok, serr), toEvent(data[:n], terr), eventOpts); diff != "" || adv != n {
+		if diff := eventDiff(toEvent(tok, serr), toEvent(data[:n], terr)); diff != "" || adv != n {
 			t.Fatalf("%#v on %q, atEOF %v: Split advance %d, typedFrame %d (-Split +typedFrame):\n%s", c, data, atEOF, adv, n, diff)
 		}
 		if n == 0 {
