@@ -46,6 +46,7 @@ import (
 
 	"github.com/streamkit/streamkit/bufio2"
 	"github.com/streamkit/streamkit/errs"
+	"github.com/streamkit/streamkit/fuzz"
 	"github.com/streamkit/streamkit/internal/testenv"
 )
 
@@ -182,33 +183,25 @@ var goldenChunkings = []goldenChunking{
 }
 
 // goldenRandom returns a chunking that hands out pieces of 1 to max bytes,
-// with now and then an empty read (0, nil) and sometimes the last piece
-// together with io.EOF, seeded by the case index.
+// with now and then an empty read (0, nil) and half of the time the last
+// piece together with io.EOF, seeded by the case index.
 func goldenRandom(seed uint64, max int) func([]byte, int) io.Reader {
 	return func(d []byte, ci int) io.Reader {
-		return &goldenRandomReader{data: d, max: max, rng: rand.New(rand.NewPCG(seed, uint64(ci)))}
+		rng := rand.New(rand.NewPCG(seed, uint64(ci)))
+		var c fuzz.Chunking
+		for n, empties := 0, 0; n < len(d); {
+			if empties < fuzz.MaxEmptyReads && rng.IntN(8) == 0 {
+				c.Sizes = append(c.Sizes, 0)
+				empties++
+				continue
+			}
+			k := 1 + rng.IntN(max)
+			c.Sizes = append(c.Sizes, k)
+			n, empties = n+k, 0
+		}
+		c.EOFWithData = rng.IntN(2) == 0
+		return c.Reader(d)
 	}
-}
-
-type goldenRandomReader struct {
-	data []byte
-	max  int
-	rng  *rand.Rand
-}
-
-func (r *goldenRandomReader) Read(p []byte) (int, error) {
-	if len(r.data) == 0 {
-		return 0, io.EOF
-	}
-	if len(p) == 0 || r.rng.IntN(8) == 0 {
-		return 0, nil
-	}
-	n := copy(p[:min(len(p), 1+r.rng.IntN(r.max))], r.data)
-	r.data = r.data[n:]
-	if len(r.data) == 0 && r.rng.IntN(2) == 0 {
-		return n, io.EOF
-	}
-	return n, nil
 }
 
 // goldenOutcome is one operation's outcome, in a form that both sides map

@@ -19,6 +19,7 @@ import (
 
 	"github.com/streamkit/streamkit/bufio2"
 	"github.com/streamkit/streamkit/errs"
+	"github.com/streamkit/streamkit/fuzz"
 )
 
 // memHugeSize is the length of the separator-free streams.
@@ -405,7 +406,7 @@ func TestBufferGrowsWhileTheSourceKeepsItFull(t *testing.T) {
 	if n := bufio2.BufferSize(r); n != bufio2.DefaultLimit {
 		t.Errorf("over a source that fills every read, the buffer is %d bytes; want the limit, %d", n, bufio2.DefaultLimit)
 	}
-	small := bufio2.NewReader(iotest.HalfReader(&trickle{data: data, n: 100}))
+	small := bufio2.NewReader(iotest.HalfReader(fuzz.Chunking{Rest: 100}.Reader(data)))
 	for range 20_000 {
 		if _, err := small.ReadLineSlice(); err != nil {
 			t.Fatal(err)
@@ -414,19 +415,4 @@ func TestBufferGrowsWhileTheSourceKeepsItFull(t *testing.T) {
 	if n := bufio2.BufferSize(small); n > 4096 {
 		t.Errorf("over a source of small reads, the buffer grew to %d bytes", n)
 	}
-}
-
-// trickle returns at most n bytes a read.
-type trickle struct {
-	data []byte
-	n    int
-}
-
-func (s *trickle) Read(p []byte) (int, error) {
-	if len(s.data) == 0 {
-		return 0, io.EOF
-	}
-	m := copy(p[:min(len(p), s.n)], s.data)
-	s.data = s.data[m:]
-	return m, nil
 }

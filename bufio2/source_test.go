@@ -7,6 +7,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/streamkit/streamkit/bufio2"
+	"github.com/streamkit/streamkit/fuzz"
 )
 
 // starterSource is a ReadStarter that logs its calls: "start fresh",
@@ -107,7 +108,7 @@ func TestReadStarter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src := &starterSource{r: &chunked{s: tt.input, n: tt.chunk}}
+			src := &starterSource{r: fuzz.Chunking{Rest: tt.chunk}.Reader([]byte(tt.input))}
 			b := bufio2.NewReaderLimit(src, 4)
 			for _, st := range tt.steps {
 				src.log = nil
@@ -120,19 +121,4 @@ func TestReadStarter(t *testing.T) {
 			}
 		})
 	}
-}
-
-// chunked reads s at most n bytes at a time, then io.EOF.
-type chunked struct {
-	s string
-	n int
-}
-
-func (c *chunked) Read(p []byte) (int, error) {
-	if c.s == "" {
-		return 0, io.EOF
-	}
-	n := copy(p, c.s[:min(c.n, len(c.s))])
-	c.s = c.s[n:]
-	return n, nil
 }

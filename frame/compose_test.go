@@ -22,6 +22,7 @@ import (
 	"github.com/streamkit/streamkit/bufio2"
 	"github.com/streamkit/streamkit/errs"
 	"github.com/streamkit/streamkit/frame"
+	"github.com/streamkit/streamkit/fuzz"
 	"github.com/streamkit/streamkit/internal/readbuf"
 	"github.com/streamkit/streamkit/internal/testenv"
 )
@@ -118,7 +119,7 @@ func TestComposeInterleaving(t *testing.T) {
 			stream = append(stream, enc...)
 		}
 		limit := rapid.SampledFrom([]int{1 << 10, 64 << 10}).Draw(t, "limit")
-		br := bufio2.NewReaderLimit(&chunkReader{data: stream, sizes: genChunks(t)}, limit)
+		br := bufio2.NewReaderLimit(fuzz.Chunking{Sizes: genChunks(t)}.Reader(stream), limit)
 		var fr *frame.Reader
 		var frCodec string
 		for i, s := range segs {
@@ -157,7 +158,7 @@ func TestSharedChunkInvariance(t *testing.T) {
 		o := rapid.SampledFrom([]frame.Oversized{frame.StopOversized, frame.SkipOversized}).Draw(t, "policy")
 		want := wholeEvents(t, stream, c, o)
 		limit := rapid.SampledFrom([]int{1, 7, 4096}).Draw(t, "limit")
-		br := bufio2.NewReaderLimit(&chunkReader{data: stream, sizes: genChunks(t)}, limit)
+		br := bufio2.NewReaderLimit(fuzz.Chunking{Sizes: genChunks(t)}.Reader(stream), limit)
 		if diff := eventsDiff(want, readAll(t, br, c, o)); diff != "" {
 			t.Fatalf("stream %q with %#v over a bufio2.Reader of limit %d (-whole +shared):\n%s", stream, c, limit, diff)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/streamkit/streamkit/bufio2"
 	"github.com/streamkit/streamkit/errs"
 	"github.com/streamkit/streamkit/frame"
+	"github.com/streamkit/streamkit/fuzz"
 )
 
 // TestNextTypedPostgres: the server's side of pgConversation, read with
@@ -95,7 +96,7 @@ func TestNextTypedRoundTrip(t *testing.T) {
 			t.Fatal(err)
 		}
 		data := out.Bytes()
-		fr := frame.NewReader(&chunkReader{data: data, sizes: genChunks(t)}, c)
+		fr := frame.NewReader(fuzz.Chunking{Sizes: genChunks(t)}.Reader(data), c)
 		pos := 0
 		for i, m := range sent {
 			hdr, n, err := frame.TypedFrame(c, data[pos:], true)

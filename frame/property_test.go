@@ -15,6 +15,7 @@ import (
 
 	"github.com/streamkit/streamkit/errs"
 	"github.com/streamkit/streamkit/frame"
+	"github.com/streamkit/streamkit/fuzz"
 )
 
 // alphabet is what payloads and garbage are made of: the bytes every
@@ -154,7 +155,7 @@ func TestRoundTrip(t *testing.T) {
 		if err := w.Flush(); err != nil {
 			t.Fatal(err)
 		}
-		r := frame.NewReader(&chunkReader{data: out.Bytes(), sizes: genChunks(t)}, c)
+		r := frame.NewReader(fuzz.Chunking{Sizes: genChunks(t)}.Reader(out.Bytes()), c)
 		for i, p := range sent {
 			got, err := r.Next()
 			if err != nil {
@@ -215,7 +216,7 @@ func TestChunkInvariance(t *testing.T) {
 		stream := genStream(t, c)
 		o := rapid.SampledFrom([]frame.Oversized{frame.StopOversized, frame.SkipOversized}).Draw(t, "policy")
 		want := wholeEvents(t, stream, c, o)
-		got := readAll(t, &chunkReader{data: stream, sizes: genChunks(t)}, c, o)
+		got := readAll(t, fuzz.Chunking{Sizes: genChunks(t)}.Reader(stream), c, o)
 		if diff := eventsDiff(want, got); diff != "" {
 			t.Fatalf("stream %q with %#v (-whole +chunked):\n%s", stream, c, diff)
 		}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/streamkit/streamkit/errs"
 	"github.com/streamkit/streamkit/frame"
+	"github.com/streamkit/streamkit/fuzz"
 )
 
 // event is one result of Reader.Next: a frame, or an error held in the
@@ -160,26 +161,6 @@ func wholeEvents(t fataler, data []byte, c frame.Codec, o frame.Oversized) []eve
 	return readAll(t, bytes.NewReader(data), c, o)
 }
 
-// chunkReader returns data in chunks of the given sizes, in turn, and then
-// the rest at once. A chunk of size 0 is an empty read.
-type chunkReader struct {
-	data  []byte
-	sizes []int
-}
-
-func (c *chunkReader) Read(p []byte) (int, error) {
-	if len(c.data) == 0 {
-		return 0, io.EOF
-	}
-	n := len(c.data)
-	if len(c.sizes) > 0 {
-		n, c.sizes = min(c.sizes[0], n), c.sizes[1:]
-	}
-	n = copy(p, c.data[:n])
-	c.data = c.data[n:]
-	return n, nil
-}
-
 // chunkings are the iotest readers and friends that every decoding must be
 // indifferent to.
 var chunkings = []struct {
@@ -313,9 +294,7 @@ func TestReaderErrorOffsetsInStream(t *testing.T) {
 // after the frames read before it, and the Reader then reads on.
 func TestReaderSourceErrorIsNotSticky(t *testing.T) {
 	boom := errors.New("boom")
-	src := &scriptReader{steps: []step{
-		{data: "one\ntw"}, {err: boom}, {data: "o\nthree\n"},
-	}}
+	src := fuzz.Chunking{}.Reader([]byte("one\ntwo\nthree\n"), fuzz.Fault{Offset: 6, Err: boom})
 	r := frame.NewReader(src, frame.Lines{})
 	var got []event
 	for {
@@ -335,7 +314,7 @@ func TestReaderSourceErrorIsNotSticky(t *testing.T) {
 // in one call: the frames in the data come first.
 func TestReaderSourceErrorWithData(t *testing.T) {
 	boom := errors.New("boom")
-	src := &scriptReader{steps: []step{{data: "a\nb\nc", err: boom}, {data: "\n"}}}
+	src := fuzz.Chunking{}.Reader([]byte("a\nb\nc\n"), fuzz.Fault{Offset: 5, Err: boom, WithData: true})
 	r := frame.NewReader(src, frame.Lines{})
 	var got []event
 	for {
@@ -349,29 +328,6 @@ func TestReaderSourceErrorWithData(t *testing.T) {
 	if diff := cmp.Diff(want, got, eventOpts); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
-}
-
-type step struct {
-	data string
-	err  error
-}
-
-// scriptReader returns its steps in turn, then io.EOF.
-type scriptReader struct{ steps []step }
-
-func (s *scriptReader) Read(p []byte) (int, error) {
-	if len(s.steps) == 0 {
-		return 0, io.EOF
-	}
-	st := &s.steps[0]
-	n := copy(p, st.data)
-	st.data = st.data[n:]
-	if st.data != "" {
-		return n, nil
-	}
-	err := st.err
-	s.steps = s.steps[1:]
-	return n, err
 }
 
 func TestReaderErrReader(t *testing.T) {
@@ -754,9 +710,7 @@ func TestNextAllocatesNothing(t *testing.T) {
 // discarding.
 func TestReaderSkipSurvivesSourceError(t *testing.T) {
 	boom := errors.New("boom")
-	src := &scriptReader{steps: []step{
-		{data: "\x00\x0a" + "abcd"}, {err: boom}, {data: "efghij\x00\x02ok"},
-	}}
+	src := fuzz.Chunking{}.Reader([]byte("\x00\x0a"+"abcdefghij\x00\x02ok"), fuzz.Fault{Offset: 6, Err: boom})
 	r := frame.NewReader(src, frame.LengthPrefixed{Size: 2, Max: 4})
 	r.SetOversized(frame.SkipOversized)
 	var got []event
