@@ -7,8 +7,8 @@
 // itself and a body; every message after it, both ways, adds a type byte
 // in front:
 //
-//	startup (client, once):   00 00 00 29 | 00 03 00 00 | "user\x00streamkit\x00database\x00postgres\x00\x00"
-//	                          length 41     protocol 3.0  parameters, then an empty name
+//	startup (client, once):   00 00 00 2a | 00 03 00 00 | "user\x00streamkit\x00database\x00postgres\x00\x00"
+//	                          length 42     protocol 3.0  parameters, then an empty name
 //	                          frame.LengthPrefixed{Adjust: -4}
 //
 //	typed (both ways):        'Q' 00 00 00 0d "SELECT 1\x00"
