@@ -57,6 +57,11 @@ func query(t testing.TB, c *postgres.Conn, sql string) []postgres.Result {
 	return res
 }
 
+// sameBytes compares byte slices at once, a NULL (nil) apart from an
+// empty value: cmp.Diff alone compares them a byte at a time, by
+// reflection, which is slow under the race detector.
+var sameBytes = cmp.Comparer(func(x, y []byte) bool { return (x == nil) == (y == nil) && bytes.Equal(x, y) })
+
 // values drops the Columns of results, for comparisons of rows and tags.
 func values(res []postgres.Result) []postgres.Result {
 	out := make([]postgres.Result, len(res))
@@ -137,11 +142,8 @@ func TestRows(t *testing.T) {
 	for i, r := range res[0].Rows {
 		k := strconv.Itoa(i + 1)
 		want := row(k, strconv.Itoa(2*(i+1)), "row "+k, "NULL", "")
-		if diff := cmp.Diff(want, r); diff != "" {
+		if diff := cmp.Diff(want, r, sameBytes); diff != "" {
 			t.Fatalf("row %d (-want +got):\n%s", i, diff)
-		}
-		if r[4] == nil {
-			t.Fatalf("row %d: the empty string reads as NULL", i)
 		}
 	}
 }
