@@ -14,10 +14,13 @@
 // Every Reader has a limit ([DefaultLimit], 64 KiB, unless set with
 // [NewReaderLimit]). It bounds the data a separator read may return before its
 // separator, and with it the Reader's memory: the buffer starts at 4 KiB and
-// grows as a read needs, or, up to the limit, while the source keeps it full
-// at every read (so that a busy source is read in large reads), never past
-// the limit plus the longest separator plus one read's worth. A stream with no separator costs O(limit) whatever its
-// size; the read fails with *[errs.LimitOverrunError], and the data stays
+// grows as a read needs, or while the source keeps it full at every read (so
+// that a busy source is read in large reads: up to 16 KiB for a plain
+// io.Reader, where a larger buffer costs more in copies than it saves in
+// reads, and up to the limit for a [LazySource] such as a netx connection,
+// where each read is a system call), never past the limit plus the longest
+// separator plus one read's worth. A stream with no separator costs
+// O(limit) whatever its size; the read fails with *[errs.LimitOverrunError], and the data stays
 // buffered so it can be read another way (for example ReadExactly(Consumed))
 // or skipped ([Reader.SkipUntil]). Whether a read overruns depends only on the
 // stream, never on how it was chunked: it overruns exactly when asyncio's

@@ -393,8 +393,9 @@ func TestMemoryBufferBound(t *testing.T) {
 
 // TestBufferGrowsWhileTheSourceKeepsItFull: a source that fills the
 // buffer at every read (a busy socket, a file) gets a larger buffer, up to
-// the limit, so that it takes fewer reads; one that returns less keeps the
-// first buffer.
+// 16 KiB (readbuf.FullGrowMax; a lazy source's grows to the limit, see
+// lazy_test.go), so that it takes fewer reads; one that returns less keeps
+// the first buffer.
 func TestBufferGrowsWhileTheSourceKeepsItFull(t *testing.T) {
 	data := bytes.Repeat([]byte("0123456789abcde\n"), 64<<10) // 1 MiB of lines
 	r := bufio2.NewReader(bytes.NewReader(data))
@@ -403,8 +404,8 @@ func TestBufferGrowsWhileTheSourceKeepsItFull(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := bufio2.BufferSize(r); n != bufio2.DefaultLimit {
-		t.Errorf("over a source that fills every read, the buffer is %d bytes; want the limit, %d", n, bufio2.DefaultLimit)
+	if n := bufio2.BufferSize(r); n != 16<<10 {
+		t.Errorf("over a source that fills every read, the buffer is %d bytes; want 16 KiB", n)
 	}
 	small := bufio2.NewReader(iotest.HalfReader(fuzz.Chunking{Rest: 100}.Reader(data)))
 	for range 20_000 {
@@ -414,5 +415,33 @@ func TestBufferGrowsWhileTheSourceKeepsItFull(t *testing.T) {
 	}
 	if n := bufio2.BufferSize(small); n > 4096 {
 		t.Errorf("over a source of small reads, the buffer grew to %d bytes", n)
+	}
+}
+
+// fullLazy is a LazySource that never waits and fills every buffer it
+// gets: a socket that always has more data ready.
+type fullLazy struct{ r *bytes.Reader }
+
+func (s *fullLazy) Read(p []byte) (int, error) { return s.r.Read(p) }
+
+func (s *fullLazy) ReadLazy(get func() []byte, _ func()) (int, error) {
+	return s.r.Read(get())
+}
+
+// TestLazyBufferGrowsToTheLimit: over a lazy source (a netx connection)
+// that fills the buffer at every read, the buffer grows to the limit,
+// past readbuf.FullGrowMax: each read is a system call saved.
+func TestLazyBufferGrowsToTheLimit(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789abcde\n"), 64<<10) // 1 MiB of lines
+	r := bufio2.NewReader(&fullLazy{bytes.NewReader(data)})
+	peak := 0
+	for range 40_000 {
+		if _, err := r.ReadLineSlice(); err != nil {
+			t.Fatal(err)
+		}
+		peak = max(peak, bufio2.BufferSize(r))
+	}
+	if peak != bufio2.DefaultLimit {
+		t.Errorf("over a lazy source that fills every read, the buffer grew to %d bytes; want the limit, %d", peak, bufio2.DefaultLimit)
 	}
 }

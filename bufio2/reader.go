@@ -43,8 +43,9 @@ func init() {
 // The limit bounds the data a separator read may return before its
 // separator ([Reader.ReadUntil], [Reader.ReadLine]); those reads fail with
 // *errs.LimitOverrunError rather than buffer more. The buffer starts small
-// and grows as a read needs it, or, up to the limit, while the source keeps
-// it full at every read, never past the limit plus the longest
+// and grows as a read needs it, or while the source keeps it full at every
+// read (to 16 KiB over a plain io.Reader, to the limit over a [LazySource]),
+// never past the limit plus the longest
 // separator plus one read's worth, so a stream of any size costs O(limit)
 // memory. [Reader.ReadExactly] may ask for more than the limit: the result
 // grows as the bytes arrive. Buffers come from, and go back to, pools shared
