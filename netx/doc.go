@@ -47,8 +47,8 @@
 //     after 1 to 2 ms (the handler went on to wait for something else),
 //     a process-wide sweeper goroutine starts the flusher, and that Writer
 //     stops waiting for its reader until the reader sends something again.
-//     The sweeper runs only while some Writer is waiting and exits soon
-//     after; it is the package's only goroutine not owned by a Server or a
+//     The sweeper runs only while some Writer is waiting and exits 50 ms
+//     after the last one; it is the package's only goroutine not owned by a Server or a
 //     Writer.
 //   - the writer itself, for large writes: a Write of 16 KiB or more with
 //     nothing pending is offered to the kernel straight from the caller's

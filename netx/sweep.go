@@ -35,8 +35,8 @@ func sweepInterval() time.Duration { return time.Duration(sweepEvery.Load()) }
 // The sweeper visits the listed Writers at every tick of its clock and
 // tells a byte's age by the tick during which it was written
 // (sendQueue.born, sweepTicks). It is one goroutine for the whole process,
-// running only while some Writer is listed and exiting at the first tick
-// that finds none, so an idle process has none; it holds no connection open
+// running only while some Writer is listed and exiting once sweepLinger
+// ticks in a row have found none, so an idle process has none; it holds no connection open
 // and needs no Close.
 var sweep struct {
 	mu      sync.Mutex
@@ -46,6 +46,15 @@ var sweep struct {
 
 // sweepTicks counts the sweeper's ticks.
 var sweepTicks atomic.Uint32
+
+// sweepLinger is how many ticks in a row that find no Writer listed the
+// sweeper waits before it exits. A request/response connection lists its
+// Writer now and then (a reply written while its reader is between reads):
+// exiting at the first empty tick restarted the sweeper, with a goroutine
+// and a timer, about once a round trip at a few thousand round trips a
+// second. Lingering 50 ms costs 50 timer wake-ups after the last write,
+// and an idle process still has no sweeper.
+const sweepLinger = 50
 
 // sweepLater lists w. Called with w.mu held, when w.swept was false.
 func sweepLater(w *Writer) {
@@ -62,14 +71,21 @@ func sweepLoop() {
 	t := time.NewTimer(sweepInterval())
 	defer t.Stop()
 	var due []*Writer
+	empty := 0 // ticks in a row with nothing listed
 	for {
 		<-t.C
 		due = sweepTick(due)
 		sweep.mu.Lock()
 		d := sweepInterval()
-		if len(sweep.listed) == 0 || d <= 0 {
-			// Nothing listed (a Writer listed from now on starts a new
-			// sweeper), or the clock was stopped (export_test.go).
+		if len(sweep.listed) > 0 {
+			empty = 0
+		} else {
+			empty++
+		}
+		if empty >= sweepLinger || d <= 0 {
+			// Nothing listed for a while (a Writer listed from now on
+			// starts a new sweeper), or the clock was stopped
+			// (export_test.go).
 			sweep.running = false
 			sweep.mu.Unlock()
 			return
