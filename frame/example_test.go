@@ -230,8 +230,8 @@ func ExampleWriter_WriteTyped() {
 
 func ExampleUvarint_mqtt() {
 	// MQTT 3.1.1's fixed header: a byte of packet type and flags, then
-	// the remaining length as a varint.
-	c := frame.Uvarint{Offset: 1, Strip: frame.KeepHeader, Max: 268435455}
+	// the remaining length as a varint of at most four bytes.
+	c := frame.Uvarint{Offset: 1, Strip: frame.KeepHeader, MaxLen: 4, Max: 268435455}
 	var conn bytes.Buffer
 	w := frame.NewWriter(&conn, c)
 	w.WriteTyped(0x30, []byte("\x00\x03a/bhello")) // PUBLISH, QoS 0: topic "a/b", "hello"

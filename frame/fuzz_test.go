@@ -208,11 +208,12 @@ func FuzzOctetCounting(f *testing.F) {
 }
 
 // FuzzUvarintOffset: Uvarint with a prefix before the varint (MQTT's fixed
-// header) and each Strip.
+// header), each Strip and each MaxLen.
 func FuzzUvarintOffset(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, max uint16, offset uint8, strip uint8) {
 		off := int(offset % 8)
-		c := frame.Uvarint{Offset: off, Strip: int(strip)%(off+2) - 1, Max: fuzzMax(max)}
+		maxLen := int(offset/8) % 11 // 0 to 10
+		c := frame.Uvarint{Offset: off, Strip: int(strip)%(off+2) - 1, Max: fuzzMax(max), MaxLen: maxLen}
 		fuzzDecoder(t, c, data)
 	})
 }

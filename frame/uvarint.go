@@ -47,12 +47,15 @@ import (
 //	16 384 to 2 097 151       80 80 01 to ff ff 7f
 //	2 097 152 to 268 435 455  80 80 80 01 to ff ff ff 7f
 //
-// so an MQTT reader sets Max to 268435455 at most; a length that would
-// take a fifth byte is then over Max. (Split accepts a varint longer than
-// it need be, 80 00 for 0, as protobuf does, which MQTT forbids; Append
-// writes the shortest.)
+// so an MQTT reader sets MaxLen to 4, and Max to at most 268435455: a
+// varint that would take a fifth byte is then *errs.MalformedFrameError.
+// (Split accepts a varint longer than it need be, 80 00 for 0, as protobuf
+// does and MQTT tolerates within its four bytes; Append writes the
+// shortest.)
 //
-// A varint that runs past 10 bytes or over 64 bits is
+//	frame.Uvarint{Offset: 1, MaxLen: 4, Max: 268435455}   (MQTT 3.1.1)
+//
+// A varint that runs past MaxLen bytes (10 if unset) or over 64 bits is
 // *errs.MalformedFrameError; a length over Max is *errs.FrameTooLargeError,
 // from the header alone, with Skip set so that a [Reader] that skips
 // oversized frames discards it without buffering it.
@@ -82,6 +85,14 @@ type Uvarint struct {
 	// Max is the largest length the varint may declare: the most bytes
 	// after it. If zero, DefaultMaxFrame is used.
 	Max int
+	// MaxLen is the most bytes the varint may take, 1 to 10. A varint
+	// that runs longer, even one that is only longer than it need be (80
+	// 80 80 80 00 for 0), is *errs.MalformedFrameError, and a length that
+	// MaxLen bytes cannot hold is over the maximum: the maximum is Max or
+	// 2^(7*MaxLen)-1, whichever is less, and a FrameTooLargeError names
+	// the field it comes from. If zero, 10 (binary.MaxVarintLen64, the
+	// longest protobuf varint). MQTT's remaining length takes at most 4.
+	MaxLen int
 }
 
 var (
@@ -93,15 +104,29 @@ var (
 
 // uv is a Uvarint with its defaults applied and checked.
 type uv struct {
-	off   int // bytes before the varint
-	strip int // bytes stripped, or -1: the whole header
-	max   int
+	off     int // bytes before the varint
+	strip   int // bytes stripped, or -1: the whole header
+	max     int
+	maxLen  int    // the longest varint, 1 to 10
+	setting string // the field max comes from, "Uvarint.Max" or "Uvarint.MaxLen"
 }
 
 func (c Uvarint) params() uv {
-	p := uv{off: c.Offset, strip: c.Strip, max: maxOr(c.Max, DefaultMaxFrame, "Uvarint")}
+	p := uv{off: c.Offset, strip: c.Strip, max: maxOr(c.Max, DefaultMaxFrame, "Uvarint"),
+		maxLen: c.MaxLen, setting: "Uvarint.Max"}
 	if p.off < 0 || p.off > maxInt {
 		panic("frame: Uvarint.Offset is out of range")
+	}
+	switch {
+	case p.maxLen == 0:
+		p.maxLen = binary.MaxVarintLen64
+	case p.maxLen < 0 || p.maxLen > binary.MaxVarintLen64:
+		panic(fmt.Sprintf("frame: Uvarint.MaxLen is %d, want 0 or 1 to 10", c.MaxLen))
+	}
+	if p.maxLen < 9 {
+		if most := 1<<(7*p.maxLen) - 1; p.max > most {
+			p.max, p.setting = most, "Uvarint.MaxLen"
+		}
 	}
 	switch {
 	case p.strip == 0:
@@ -114,11 +139,11 @@ func (c Uvarint) params() uv {
 	return p
 }
 
-// MaxFrame returns Offset plus 10, the longest varint (Split accepts
-// varints longer than they need be), plus Max.
+// MaxFrame returns Offset plus MaxLen, the longest varint (Split accepts
+// varints longer than they need be), plus the maximum length.
 func (c Uvarint) MaxFrame() int {
 	p := c.params()
-	return p.off + binary.MaxVarintLen64 + p.max
+	return p.off + p.maxLen + p.max
 }
 
 // frame decodes the header at the start of data and returns the header's
@@ -128,7 +153,7 @@ func (p *uv) frame(data []byte) (hdr, n int, err error) {
 	if len(data) <= p.off {
 		return 0, 0, nil
 	}
-	v, k, err := uvarint(data[p.off:])
+	v, k, err := uvarint(data[p.off:], p.maxLen)
 	if err != nil || k == 0 {
 		if e, ok := err.(*errs.MalformedFrameError); ok {
 			e.Offset += int64(p.off)
@@ -138,17 +163,17 @@ func (p *uv) frame(data []byte) (hdr, n int, err error) {
 	hdr = p.off + k
 	if v > uint64(p.max) {
 		if v > math.MaxInt64 {
-			return 0, 0, beyondInt64(p.max, "Uvarint.Max")
+			return 0, 0, beyondInt64(p.max, p.setting)
 		}
-		return 0, 0, declared(int64(v), p.max, hdr, 0, "Uvarint.Max")
+		return 0, 0, declared(int64(v), p.max, hdr, 0, p.setting)
 	}
 	return hdr, hdr + int(v), nil
 }
 
-// uvarint decodes the varint at the start of b: its value and length, or
-// a zero length if b does not hold all of it.
-func uvarint(b []byte) (v uint64, n int, err error) {
-	for i := 0; i < len(b) && i < binary.MaxVarintLen64; i++ {
+// uvarint decodes the varint of at most maxLen bytes at the start of b:
+// its value and length, or a zero length if b does not hold all of it.
+func uvarint(b []byte, maxLen int) (v uint64, n int, err error) {
+	for i := 0; i < len(b) && i < maxLen; i++ {
 		c := b[i]
 		if i == binary.MaxVarintLen64-1 && c > 1 {
 			return 0, 0, &errs.MalformedFrameError{Offset: int64(i), Reason: "the varint runs past 10 bytes or over 64 bits", Op: "frame.Uvarint"}
@@ -157,6 +182,10 @@ func uvarint(b []byte) (v uint64, n int, err error) {
 		if c < 0x80 {
 			return v, i + 1, nil
 		}
+	}
+	if len(b) >= maxLen && maxLen < binary.MaxVarintLen64 {
+		return 0, 0, &errs.MalformedFrameError{Offset: int64(maxLen - 1),
+			Reason: fmt.Sprintf("the varint runs past %d %s (Uvarint.MaxLen)", maxLen, plural(maxLen, "byte")), Op: "frame.Uvarint"}
 	}
 	return 0, 0, nil
 }
@@ -205,7 +234,7 @@ func (c Uvarint) envelope(dst, payload []byte) ([]byte, []byte, error) {
 	p := c.params()
 	if p.strip < 0 {
 		if len(payload) > p.max {
-			return dst, nil, tooLarge(int64(len(payload)), p.max, "Uvarint.Max")
+			return dst, nil, tooLarge(int64(len(payload)), p.max, p.setting)
 		}
 		dst = append(dst, make([]byte, p.off)...)
 		return binary.AppendUvarint(dst, uint64(len(payload))), nil, nil
@@ -224,13 +253,13 @@ func (p *uv) checkKept(payload []byte) error {
 		return fmt.Errorf("%w: Uvarint: payload of %d bytes does not reach past the %d prefix bytes it starts with to a varint",
 			ErrInvalidPayload, len(payload), kept)
 	}
-	v, k, err := uvarint(payload[kept:])
+	v, k, err := uvarint(payload[kept:], p.maxLen)
 	if err != nil || k == 0 {
 		return fmt.Errorf("%w: Uvarint: payload has no valid varint after its %d prefix bytes", ErrInvalidPayload, kept)
 	}
 	rest := len(payload) - kept - k
 	if rest > p.max {
-		return tooLarge(int64(rest), p.max, "Uvarint.Max")
+		return tooLarge(int64(rest), p.max, p.setting)
 	}
 	if v != uint64(rest) {
 		return fmt.Errorf("%w: Uvarint: the payload's varint says %d bytes, and %d follow it", ErrInvalidPayload, v, rest)
@@ -258,7 +287,7 @@ func (c Uvarint) typedHeader(dst []byte, typ byte, n int) ([]byte, error) {
 		return dst, ErrNotTyped
 	}
 	if n > p.max {
-		return dst, tooLarge(int64(n), p.max, "Uvarint.Max")
+		return dst, tooLarge(int64(n), p.max, p.setting)
 	}
 	return binary.AppendUvarint(append(dst, typ), uint64(n)), nil
 }
@@ -269,4 +298,12 @@ func (c Uvarint) appendTyped(dst []byte, typ byte, body []byte) ([]byte, error) 
 		return dst, err
 	}
 	return append(out, body...), nil
+}
+
+// plural returns word, with an s unless n is 1.
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
 }

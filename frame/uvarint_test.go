@@ -225,6 +225,7 @@ func TestUvarintAppendKeptHeader(t *testing.T) {
 func TestUvarintBadSettingsPanic(t *testing.T) {
 	for _, c := range []frame.Uvarint{
 		{Offset: -1}, {Strip: -2}, {Strip: 1}, {Offset: 1, Strip: 2}, {Max: -1},
+		{MaxLen: -1}, {MaxLen: 11},
 	} {
 		func() {
 			defer func() {
@@ -234,5 +235,43 @@ func TestUvarintBadSettingsPanic(t *testing.T) {
 			}()
 			c.Split([]byte("\x00\x00\x00"), false)
 		}()
+	}
+}
+
+// TestUvarintMaxLen: a varint longer than MaxLen is malformed, at its last
+// allowed byte, even when it is only longer than it need be (MQTT forbids
+// both); the maximum becomes what MaxLen bytes hold when Max is larger,
+// and the errors name the field.
+func TestUvarintMaxLen(t *testing.T) {
+	mqtt := frame.Uvarint{Offset: 1, MaxLen: 4}
+	const past4 = "the varint runs past 4 bytes (Uvarint.MaxLen)"
+	checkVectors(t, mqtt, frame.StopOversized, []vector{
+		{"four bytes", "\x30\x80\x80\x80\x00\xd0\x00", []event{frameEvent(""), frameEvent("")}},
+		{"a fifth byte", "\x30\x80\x80\x80\x80\x01", []event{malformed(4, past4)}},
+		{"a non-minimal fifth byte", "\x30\x80\x80\x80\x80\x00", []event{malformed(4, past4)}},
+		{"cut in the fourth byte", "\x30\x80\x80\x80", []event{incompleteEvent("\x30\x80\x80\x80", -1)}},
+	})
+	// The default Max (8 MiB) is below what four bytes hold: it stays.
+	if got, want := mqtt.MaxFrame(), 1+4+frame.DefaultMaxFrame; got != want {
+		t.Errorf("MaxFrame = %d; want %d", got, want)
+	}
+	// One byte holds 127: the maximum, from MaxLen.
+	one := frame.Uvarint{MaxLen: 1}
+	checkVectors(t, one, frame.StopOversized, []vector{
+		{"127", "\x7f" + strings.Repeat("a", 127), []event{frameEvent(strings.Repeat("a", 127))}},
+		{"two bytes", "\x80\x01", []event{malformed(0, "the varint runs past 1 byte (Uvarint.MaxLen)")}},
+	})
+	if got, want := one.MaxFrame(), 1+127; got != want {
+		t.Errorf("MaxLen 1: MaxFrame = %d; want %d", got, want)
+	}
+	_, err := one.Append(nil, make([]byte, 128))
+	var tl *errs.FrameTooLargeError
+	if !errors.As(err, &tl) || tl.Max != 127 || tl.Setting != "Uvarint.MaxLen" {
+		t.Errorf("MaxLen 1: Append of 128 bytes = %v; want a FrameTooLargeError over 127 naming Uvarint.MaxLen", err)
+	}
+	// Max below what MaxLen holds is the maximum, and named.
+	_, _, err = frame.Uvarint{MaxLen: 2, Max: 100}.Split([]byte("\x65"), false)
+	if !errors.As(err, &tl) || tl.Max != 100 || tl.Setting != "Uvarint.Max" {
+		t.Errorf("MaxLen 2, Max 100: Split of a 101-byte header = %v; want over Max 100 naming Uvarint.Max", err)
 	}
 }

@@ -30,7 +30,10 @@
 // Uvarint, protobuf's varint, takes up to ten bytes, and MQTT allows four,
 // so a fifth byte is a [*ProtocolError]. (A length that needs a fifth
 // byte is over [MaxRemaining] and so over any MaxPacket: frame rejects it
-// from the header alone, with *errs.FrameTooLargeError.)
+// from the header alone, with *errs.FrameTooLargeError.) frame.Uvarint's
+// MaxLen field, 4 for MQTT, now makes the codec reject a fifth byte
+// itself, as *errs.MalformedFrameError; the client keeps its own check, so
+// that its errors stay *ProtocolError.
 //
 // # Limits
 //
