@@ -97,7 +97,8 @@ type Buffer struct {
 	size, peak int
 	// full counts the reads in a row that filled at least half the
 	// buffer, all the room offered: the source keeps it full, and a larger
-	// buffer (up to Limit) takes fewer reads and fewer copies (makeRoom).
+	// buffer (up to FullGrowMax, or Limit for a lazy source) takes fewer
+	// reads and fewer copies (makeRoom, lazyRoom).
 	// A lazy read that fills the whole buffer counts as two at once
 	// (lazyRoom): a socket that had that much ready likely has more.
 	full int
