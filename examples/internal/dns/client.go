@@ -12,16 +12,17 @@
 //	length  the message: 30 bytes
 //
 // which is frame.LengthPrefixed{Size: 2, Max: 65535}: a frame.Writer writes
-// the queries (Flush sends a pipeline in one write) and a frame.Reader over
+// the queries (a pipeline goes out in few writes, 4 KiB each) and a frame.Reader over
 // the connection's own bufio2.Reader reads the responses, each one in place,
 // its memory growing only as its bytes arrive, so a length prefix that
 // lies costs what was sent.
 //
 // [Parse] reads a message as hostile input: a name's compression pointer
-// must point back (a loop needs one that does not, refused as
-// ErrPointerLoop), inside the message (ErrPointerRange), and every count and
-// length is checked against the bytes there (ErrShort), all as a
-// *FormatError.
+// must point inside the message (ErrPointerRange) and before the labels it
+// ends (a loop needs one that does not: ErrPointerLoop), a name must fit
+// in 255 bytes (ErrBadName), and every count and length is checked against
+// the bytes there (ErrShort), all as a *FormatError; a count of 65535
+// records costs nothing until their bytes are there.
 package dns
 
 import (

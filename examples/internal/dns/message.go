@@ -112,9 +112,9 @@ var (
 	// ErrShort: the message ends inside its header, a name, a record, or
 	// a record's RDATA that its RDLENGTH declares.
 	ErrShort = errors.New("dns: message too short")
-	// ErrPointerLoop: a compression pointer points at or after itself.
-	// Names may only point back to what came before, so a loop, which
-	// needs one that does not, is refused at its first such pointer.
+	// ErrPointerLoop: a compression pointer does not point before the
+	// labels it ends. Names may only point back to what came before, so a
+	// loop, which needs one that does not, is refused at that pointer.
 	ErrPointerLoop = errors.New("dns: compression pointer does not point back")
 	// ErrPointerRange: a compression pointer points past the message's
 	// end.
@@ -235,14 +235,17 @@ func Parse(msg []byte) (*Message, error) {
 // section 4.1.4), and returns it with its final dot and the offset after
 // it where it is (after its first pointer, if any).
 //
-// Each pointer must point before itself: the labels it reaches were
-// written earlier in the message. So every jump goes back, the walk ends,
-// and a loop is refused at its first pointer that does not go back.
+// Each pointer must point before the start of the labels it ends (the
+// name's start, or the previous pointer's target): a compressed name
+// points to one written earlier in the message. So every jump lands
+// before the last, the walk ends, and a loop, which needs a jump that does
+// not, is refused at that jump.
 func readName(msg []byte, off int) (string, int, error) {
 	var buf [MaxName]byte
 	n := 0     // bytes of buf used
 	wire := 1  // the name's length on the wire, labels and final zero
 	next := -1 // where the name ends in the record, once a pointer is taken
+	seg := off // where the labels being read start
 	for {
 		if off >= len(msg) {
 			return "", 0, &FormatError{Offset: off, Err: ErrShort, Detail: "name cut short"}
@@ -279,13 +282,13 @@ func readName(msg []byte, off int) (string, int, error) {
 			switch {
 			case to >= len(msg):
 				return "", 0, &FormatError{Offset: off, Err: ErrPointerRange, Detail: fmt.Sprintf("to %d in a message of %d bytes", to, len(msg))}
-			case to >= off:
-				return "", 0, &FormatError{Offset: off, Err: ErrPointerLoop, Detail: fmt.Sprintf("to %d", to)}
+			case to >= seg:
+				return "", 0, &FormatError{Offset: off, Err: ErrPointerLoop, Detail: fmt.Sprintf("to %d, not before %d", to, seg)}
 			}
 			if next < 0 {
 				next = off + 2
 			}
-			off = to
+			off, seg = to, to
 		default:
 			return "", 0, &FormatError{Offset: off, Err: ErrBadName, Detail: fmt.Sprintf("reserved label type %#x", c&0xc0)}
 		}
