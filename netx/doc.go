@@ -73,7 +73,10 @@
 // Shutdown stops accepting, closes [Server.Closing], and closes at once
 // every connection whose handler waits in a read with nothing buffered
 // (its read returns an error matching [ErrServerClosed]; the peer receives
-// what was written, then the end of the stream). It waits for the other
+// what was written, then the end of the stream, never a reset: before the
+// socket is closed, what the peer still sends is read and dropped until it
+// closes its side, for 20 ms if it sends nothing, 500 ms at most if it
+// keeps sending). It waits for the other
 // handlers, those in the middle of a message, and aborts them when its
 // context ends; Close aborts at once. Both return once every goroutine
 // the server started has returned.

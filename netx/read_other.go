@@ -15,5 +15,5 @@ func lazyRawConn(net.Conn) syscall.RawConn { return nil }
 func (l *lazyReader) readFD(uintptr) bool { panic("netx: readFD without a raw connection") }
 
 // pendingInput reports false: where it cannot be told, closing an idle
-// connection does not wait for its peer.
+// connection waits lingerQuiet for bytes its peer may be sending.
 func pendingInput(net.Conn) bool { return false }

@@ -264,17 +264,26 @@ func (sc *serverConn) closeIfIdle() bool {
 // lingerMax bounds how long closing an idle connection during Shutdown
 // reads and drops what the peer was still sending (closeGracefully);
 // net/http waits as long before closing a connection it half-closed.
-const lingerMax = 500 * time.Millisecond
+// lingerQuiet bounds the wait for a peer that has sent nothing since the
+// handler's last read: long enough for bytes it was sending as Shutdown
+// came to arrive, short enough that silent peers cost Shutdown little.
+const (
+	lingerMax   = 500 * time.Millisecond
+	lingerQuiet = 20 * time.Millisecond
+)
 
 // closeGracefully closes an idle connection so that the peer receives what
 // was written and then the end of the stream, never a reset: it sends what
 // is buffered (bounded by the close timeout), shuts down the write side
 // (for TLS, close_notify and then the TCP FIN), and closes. Closing a
 // socket with unread bytes makes the kernel send a reset, which can
-// overtake the data and the FIN, so if the peer was sending as Shutdown
-// came, closeGracefully first reads and drops what it sends until it ends
-// its side, or lingerMax passes, or the connection is aborted. A peer that
-// sends nothing costs no wait.
+// overtake the data and the FIN (TCP) or replace the end of the stream
+// (Unix), and a peer that was sending as Shutdown came may have bytes on
+// the way that no check can see. So closeGracefully reads and drops what
+// the peer sends until it ends its side: a peer that closes when it reads
+// the end of the stream costs its round trip; one that sends nothing and
+// stays open, lingerQuiet; one that keeps sending, lingerMax at most. An
+// abort ends the wait at once.
 func (sc *serverConn) closeGracefully() {
 	w := sc.w
 	d := sc.srv.CloseTimeout
@@ -288,13 +297,22 @@ func (sc *serverConn) closeGracefully() {
 		}
 		// The pair's reads are over (Shutdown set a read deadline in the
 		// past): this read deadline is the linger's.
-		sc.raw.SetReadDeadline(time.Now().Add(lingerMax))
-		if pendingInput(sc.raw) {
-			buf := make([]byte, 4096)
-			for {
-				if _, err := sc.raw.Read(buf); err != nil {
-					break
-				}
+		start := time.Now()
+		sending := pendingInput(sc.raw)
+		if sending {
+			sc.raw.SetReadDeadline(start.Add(lingerMax))
+		} else {
+			sc.raw.SetReadDeadline(start.Add(lingerQuiet))
+		}
+		buf := make([]byte, 4096)
+		for {
+			n, err := sc.raw.Read(buf)
+			if err != nil {
+				break
+			}
+			if n > 0 && !sending {
+				sending = true
+				sc.raw.SetReadDeadline(start.Add(lingerMax))
 			}
 		}
 	}
