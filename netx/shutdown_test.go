@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"runtime"
 	"sync"
 	"testing"
@@ -56,7 +57,9 @@ func TestShutdownClosesIdleConnections(t *testing.T) {
 				rs = append(rs, r)
 			}
 			for range clients {
-				<-idle
+				// The handler waits in its read by now; if it does not yet,
+			// its read finds Shutdown begun and closes just the same.
+			time.Sleep(20 * time.Millisecond)
 			}
 			if err := s.Shutdown(context.Background()); err != nil {
 				t.Errorf("Shutdown: %v", err)
@@ -246,4 +249,82 @@ func TestShutdownThousandIdle(t *testing.T) {
 		c.Close()
 	}
 	settleGoroutines(t, base)
+}
+
+// TestShutdownLingerIsBounded: closing an idle connection, Shutdown reads
+// and drops what the peer still sends, so that the peer is not reset, but
+// not for ever: a peer that starts sending once it has read the end of the
+// stream, and never stops or closes, holds Shutdown about 500 ms, and one
+// that sends nothing and stays open, about 20 ms. Either reads what was
+// written, then io.EOF.
+func TestShutdownLingerIsBounded(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		sends bool
+		most  time.Duration
+	}{
+		{"silent", false, 400 * time.Millisecond},
+		{"sending", true, 2 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			testenv.Watchdog(t, 20*time.Second)
+			s := &netx.Server{
+				Handler: func(ctx context.Context, r *bufio2.Reader, w *netx.Writer) {
+					w.Write([]byte("hello\n"))
+					r.ReadLine() // nothing comes: Shutdown closes it
+				},
+			}
+			addr := serve(t, s, "tcp")
+			c := dialRaw(t, addr)
+			br := bufio2.NewReader(c)
+			if line, err := br.ReadLine(); string(line) != "hello\n" || err != nil {
+				t.Fatalf("greeting: %q, %v", line, err)
+			}
+			// The handler waits in its read by now; if it does not yet,
+			// its read finds Shutdown begun and closes just the same.
+			time.Sleep(20 * time.Millisecond)
+			stop := make(chan struct{})
+			sent := make(chan int64, 1)
+			go func() {
+				var total int64
+				defer func() { sent <- total }()
+				if _, err := br.ReadLine(); err != io.EOF {
+					t.Errorf("after the greeting: %v, want io.EOF", err)
+					return
+				}
+				if !tc.sends {
+					<-stop
+					return
+				}
+				chunk := make([]byte, 4096)
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+					n, err := c.Write(chunk)
+					total += int64(n)
+					if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+						return // the server closed: EPIPE or a reset, after our EOF
+					}
+				}
+			}()
+			start := time.Now()
+			if err := s.Shutdown(context.Background()); err != nil {
+				t.Errorf("Shutdown: %v", err)
+			}
+			took := time.Since(start)
+			close(stop)
+			total := <-sent
+			t.Logf("Shutdown took %v; the peer sent %d bytes after the end of the stream", took, total)
+			if took > tc.most {
+				t.Errorf("Shutdown took %v, want at most %v", took, tc.most)
+			}
+			if tc.sends && took < 400*time.Millisecond {
+				t.Errorf("Shutdown took %v with a peer still sending: it did not linger", took)
+			}
+		})
+	}
 }
