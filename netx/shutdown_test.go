@@ -58,8 +58,8 @@ func TestShutdownClosesIdleConnections(t *testing.T) {
 			}
 			for range clients {
 				// The handler waits in its read by now; if it does not yet,
-			// its read finds Shutdown begun and closes just the same.
-			time.Sleep(20 * time.Millisecond)
+				// its read finds Shutdown begun and closes just the same.
+				time.Sleep(20 * time.Millisecond)
 			}
 			if err := s.Shutdown(context.Background()); err != nil {
 				t.Errorf("Shutdown: %v", err)
