@@ -445,3 +445,37 @@ func TestLazyBufferGrowsToTheLimit(t *testing.T) {
 		t.Errorf("over a lazy source that fills every read, the buffer grew to %d bytes; want the limit, %d", peak, bufio2.DefaultLimit)
 	}
 }
+
+// TestMemoryNewReaderIsSmall: a Reader that holds no buffer (before its
+// first read, or idle over a lazy source such as a netx connection) costs
+// a small struct, whatever it may do later: the state of ReadUntilAny's
+// search is made by its first call. A server with 10,000 idle connections
+// holds 10,000 of these.
+func TestMemoryNewReaderIsSmall(t *testing.T) {
+	const n = 1000
+	src := bytes.NewReader(nil)
+	readers := make([]*bufio2.Reader, n)
+	alloc := memTotalAlloc(func() {
+		for i := range readers {
+			readers[i] = bufio2.NewReader(src)
+		}
+	})
+	if per := alloc / n; per > 320 {
+		t.Errorf("NewReader allocates %d bytes per Reader, want at most 320", per)
+	}
+	// ReadUntilAny still works on such a Reader, and remembers its search.
+	r := bufio2.NewReader(bytes.NewReader([]byte("a;b,c")))
+	for _, want := range []string{"a;", "b,", "c"} {
+		got, err := r.ReadUntilAny([]byte(";"), []byte(","))
+		if want == "c" {
+			var inc *errs.IncompleteReadError
+			if !errors.As(err, &inc) || string(inc.Partial) != "c" {
+				t.Fatalf("ReadUntilAny at the end = %q, %v; want an IncompleteReadError with %q", got, err, want)
+			}
+			continue
+		}
+		if err != nil || string(got) != want {
+			t.Fatalf("ReadUntilAny = %q, %v; want %q", got, err, want)
+		}
+	}
+}

@@ -95,8 +95,11 @@ func (b *Reader) ReadUntilAny(seps ...[]byte) ([]byte, error) {
 // on the Reader.
 func (b *Reader) ReadUntilAnySlice(seps ...[]byte) ([]byte, error) {
 	c := &b.c
+	if b.search == nil {
+		b.search = new(readbuf.Search)
+	}
 	if !c.Skipping {
-		if end := c.QuickAny(&b.search, seps, c.Limit); end >= 0 {
+		if end := c.QuickAny(b.search, seps, c.Limit); end >= 0 {
 			return c.Take(end), nil
 		}
 	}
@@ -106,7 +109,7 @@ func (b *Reader) ReadUntilAnySlice(seps ...[]byte) ([]byte, error) {
 	if err := c.Begin(); err != nil {
 		return nil, err
 	}
-	end, err := c.UntilAny(&b.search, seps, c.Limit)
+	end, err := c.UntilAny(b.search, seps, c.Limit)
 	if err != nil {
 		return nil, b.untilError(err, "ReadUntilAny")
 	}
