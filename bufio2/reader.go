@@ -69,7 +69,7 @@ func init() {
 //
 // A Reader is not safe for concurrent use.
 type Reader struct {
-	c      readbuf.Buffer // the buffer, shared with the frame.Readers over this Reader
+	c      readbuf.Buffer  // the buffer, shared with the frame.Readers over this Reader
 	search *readbuf.Search // what ReadUntilAny knows between calls; made by its first call, so that a Reader that never calls it stays small
 }
 
