@@ -424,6 +424,11 @@ func (r *Reader) all(next func() ([]byte, error)) iter.Seq2[[]byte, error] {
 // endInFrame is the error when the stream ends and the codec still asks
 // for more: io.EOF with nothing buffered, else an incomplete frame holding
 // the rest. The Reader is done either way.
+//
+// Not inlined, as the other error paths of next: their temporaries would
+// widen next's frame, which lies under every wait for a frame.
+//
+//go:noinline
 func (r *Reader) endInFrame() error {
 	c := r.c
 	r.err = io.EOF
@@ -438,6 +443,11 @@ func (r *Reader) endInFrame() error {
 
 // overLimit is the error for a frame that the codec has not found within
 // the maximum.
+//
+// Not inlined, as the other error paths of next: their temporaries would
+// widen next's frame, which lies under every wait for a frame.
+//
+//go:noinline
 func (r *Reader) overLimit() error {
 	return &errs.FrameTooLargeError{Size: int64(r.max) + 1, Max: r.max, AtLeast: true, Offset: r.c.Pos()}
 }
@@ -494,6 +504,11 @@ func (r *Reader) codecErr(err error, atEOF bool) error {
 
 // fail makes err the Reader's error from now on, unless it is an oversized
 // frame that the Reader skips.
+//
+// Not inlined, as the other error paths of next: their temporaries would
+// widen next's frame, which lies under every wait for a frame.
+//
+//go:noinline
 func (r *Reader) fail(err error) error {
 	if e, ok := err.(*errs.FrameTooLargeError); ok && r.policy == SkipOversized && r.resync != nil {
 		r.skip = -1

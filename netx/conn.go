@@ -44,7 +44,7 @@ func newReader(w *Writer, limit int, t readTimeouts) *bufio2.Reader {
 	var src io.Reader
 	if raw := lazyRawConn(w.conn); raw != nil && !plainReads.Load() {
 		l := &lazyReader{raw: raw}
-		l.readFn = l.readFD
+		l.readFn = l.readFDFunc()
 		w.cr, src = &l.connReader, l
 		w.lazyReads = true
 	} else {
@@ -243,10 +243,12 @@ func (c *connReader) closeIdle() error {
 type lazyReader struct {
 	connReader
 	raw    syscall.RawConn
-	readFn func(fd uintptr) bool // l.readFD, made once: RawConn.Read takes it on every read
+	readFn func(fd uintptr) bool // readFDFunc's, made once: RawConn.Read takes it on every read
 
-	// The state of one ReadLazy or Read, shared with readFD.
-	p       []byte // Read's buffer; nil in ReadLazy, which reads into get's
+	// The state of one ReadLazy or Read, shared with readFn.
+	p       []byte // Read's buffer, or in ReadLazy the buffer get handed out; nil in ReadLazy while it holds none
+	lazy    bool   // in ReadLazy: p is get's, given back (release) before a wait
+	woke    bool   // readFn found the socket readable with no buffer to read into: rawRead takes one and reads
 	drained bool   // the last read took less than it was offered: the next one will likely wait
 	get     func() []byte
 	release func()
@@ -265,9 +267,9 @@ func (l *lazyReader) ReadLazy(get func() []byte, release func()) (int, error) {
 	if err := l.begin(); err != nil {
 		return 0, err
 	}
-	l.get, l.release = get, release
+	l.get, l.release, l.lazy = get, release, true
 	n, err := l.rawRead()
-	l.get, l.release = nil, nil
+	l.get, l.release, l.lazy, l.p = nil, nil, false, nil
 	return l.end(n, err)
 }
 
@@ -282,8 +284,17 @@ func (l *lazyReader) Read(p []byte) (int, error) {
 	return l.end(n, err)
 }
 
-// rawRead is one read through syscall.RawConn.Read with readFD; its results
+// rawRead is one read through syscall.RawConn.Read with readFn; its results
 // and errors are net.Conn.Read's.
+//
+// In ReadLazy it takes the buffer here, not in readFn: a read that waits
+// is the deepest point of an idle handler's stack, and a goroutine's stack
+// that grew past its first 2 KB once stays 4 KB while the connection idles
+// (README, "Idle connections"). readFn runs below RawConn.Read's frames
+// and the pool's Get below it would be the deepest call; so after a wait
+// readFn only reports that the socket is readable (woke), and rawRead takes
+// a buffer at this depth and reads again. The cold error paths are in
+// readError for the same reason.
 func (l *lazyReader) rawRead() (int, error) {
 	l.n, l.errno = 0, nil
 	if l.drained {
@@ -292,23 +303,38 @@ func (l *lazyReader) rawRead() (int, error) {
 		// request and then reads does, rather than after a read that fails.
 		l.w.readWouldBlock()
 	}
-	err := l.raw.Read(l.readFn)
-	n := l.n
-	switch {
-	case err != nil:
-		// The connection was closed or its read deadline passed, before
-		// or while waiting: RawConn.Read reports it as net.Conn.Read does
-		// but for the Op.
-		n = 0
+	for {
+		if l.lazy && l.p == nil {
+			l.p = l.get()
+		}
+		err := l.raw.Read(l.readFn)
+		if err != nil || l.errno != nil {
+			return 0, l.readError(err)
+		}
+		if !l.woke {
+			break
+		}
+		l.woke = false
+	}
+	if l.n == 0 {
+		return 0, io.EOF // a stream socket's end
+	}
+	return l.n, nil
+}
+
+// readError returns the error of a failed rawRead as net.Conn.Read reports
+// it: err from RawConn.Read (the connection was closed, or its read
+// deadline passed, before or while waiting), else the read's errno.
+//
+//go:noinline
+func (l *lazyReader) readError(err error) error {
+	if err != nil {
 		if oe, ok := err.(*net.OpError); ok {
 			oe.Op = "read"
 		}
-	case l.errno != nil:
-		// As net.Conn.Read reports it (whose Net may say "tcp4" or "tcp6"
-		// where the address says "tcp").
-		err = &net.OpError{Op: "read", Net: l.conn.LocalAddr().Network(), Source: l.conn.LocalAddr(), Addr: l.conn.RemoteAddr(), Err: os.NewSyscallError("read", l.errno)}
-	case n == 0:
-		err = io.EOF // a stream socket's end
+		return err
 	}
-	return n, err
+	// As net.Conn.Read reports it (whose Net may say "tcp4" or "tcp6"
+	// where the address says "tcp").
+	return &net.OpError{Op: "read", Net: l.conn.LocalAddr().Network(), Source: l.conn.LocalAddr(), Addr: l.conn.RemoteAddr(), Err: os.NewSyscallError("read", l.errno)}
 }

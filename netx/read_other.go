@@ -12,7 +12,7 @@ import (
 // through connReader.
 func lazyRawConn(net.Conn) syscall.RawConn { return nil }
 
-func (l *lazyReader) readFD(uintptr) bool { panic("netx: readFD without a raw connection") }
+func (l *lazyReader) readFDFunc() func(uintptr) bool { return nil } // never called: lazyRawConn returns nil
 
 // pendingInput reports false: where it cannot be told, closing an idle
 // connection waits lingerQuiet for bytes its peer may be sending.

@@ -26,38 +26,45 @@ func lazyRawConn(c net.Conn) syscall.RawConn {
 	return rc
 }
 
-// readFD is the callback of the lazyReader's RawConn.Read: one
-// non-blocking read into Read's buffer, or in ReadLazy into the buffer get
-// returns. When the socket has nothing to read, it gives ReadLazy's buffer
-// back, tells the Writer that the read would block (which sends what is
-// queued) and returns false, and the runtime calls it again once the socket
-// is readable.
-func (l *lazyReader) readFD(fd uintptr) bool {
-	for {
+// readFDFunc returns the callback of the lazyReader's RawConn.Read, made
+// once: one non-blocking read into Read's buffer, or in ReadLazy into the
+// buffer rawRead took. When the socket has nothing to read, it gives
+// ReadLazy's buffer back, tells the Writer that the read would block
+// (which sends what is queued) and returns false; the runtime calls it
+// again once the socket is readable, and then, holding no buffer, it
+// returns at once with woke set, for rawRead to take one (see rawRead).
+// It is a closure with the body inside rather than a method value, whose
+// wrapper would add a frame at the deepest point of a read that waits.
+func (l *lazyReader) readFDFunc() func(fd uintptr) bool {
+	return func(fd uintptr) bool {
 		p := l.p
 		if p == nil {
-			p = l.get()
+			l.woke = true
+			return true
 		}
 		if len(p) > maxRW {
 			p = p[:maxRW]
 		}
-		n, err := syscall.Read(int(fd), p)
-		switch err {
-		case nil:
-			l.n = n
-			l.drained = n < len(p)
-		case syscall.EINTR:
-			continue
-		case syscall.EAGAIN:
-			if l.p == nil {
-				l.release()
+		for {
+			n, err := syscall.Read(int(fd), p)
+			switch err {
+			case nil:
+				l.n = n
+				l.drained = n < len(p)
+			case syscall.EINTR:
+				continue
+			case syscall.EAGAIN:
+				if l.lazy {
+					l.p = nil
+					l.release()
+				}
+				l.w.readWouldBlock()
+				return false
+			default:
+				l.errno = err
 			}
-			l.w.readWouldBlock()
-			return false
-		default:
-			l.errno = err
+			return true
 		}
-		return true
 	}
 }
 

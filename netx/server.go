@@ -199,9 +199,11 @@ type Server struct {
 // closing it while idle, for its state and its counters.
 type serverConn struct {
 	srv    *Server
-	raw    net.Conn // as accepted: closed to abort a TLS handshake
-	conn   net.Conn // raw, or the *tls.Conn over it: the Handler's and the hooks' connection
-	w      *Writer  // once the Writer exists; under srv.mu
+	ctx    context.Context // the handler's; set once, before serve
+	sem    chan struct{}   // the MaxConns slot to release when done, or nil; set once, before serve
+	raw    net.Conn        // as accepted: closed to abort a TLS handshake
+	conn   net.Conn        // raw, or the *tls.Conn over it: the Handler's and the hooks' connection
+	w      *Writer         // once the Writer exists; under srv.mu
 	cr     *connReader
 	cancel context.CancelCauseFunc
 
@@ -492,19 +494,40 @@ func (s *Server) startConn(base context.Context, c net.Conn, sem chan struct{}) 
 	s.counters.accepted++
 	s.connWG.Add(1)
 	s.mu.Unlock()
-	go s.serveConn(ctx, sc, sem)
+	sc.ctx, sc.sem = ctx, sem
+	go sc.serve()
 }
 
-// serveConn runs one connection: the TLS handshake, then the handler.
+// serve runs one connection: the TLS handshake, then the handler.
 // However the handler ends (it returns, panics or calls runtime.Goexit),
-// the deferred calls flush and close the connection, untrack it, report
-// StateClosed and release its MaxConns slot.
-func (s *Server) serveConn(ctx context.Context, sc *serverConn, sem chan struct{}) {
-	defer s.connDone(sc, sem)
+// end recovers its panic, flushes and closes the connection, untracks it,
+// reports StateClosed and releases its MaxConns slot.
+//
+// serve is the bottom of every handler's stack, so it keeps its frame
+// small (its state is in sc, the setup in setup, which returns before the
+// handler runs): a goroutine starts with a 2 KB stack, a handler's read
+// that waits goes nearly that deep, and a stack that grew once stays grown
+// while the connection idles (README, "Idle connections").
+func (sc *serverConn) serve() {
+	r := sc.setup()
+	if r == nil {
+		return
+	}
+	defer sc.end()
+	sc.srv.Handler(sc.ctx, r, sc.w)
+}
+
+// setup runs the TLS handshake and makes the connection's pair, which it
+// publishes as sc.w and sc.cr and returns the Reader of. If the connection
+// is not to be served (the handshake failed, or the server is aborting) it
+// closes it, ends the server's record of it (done) and returns nil.
+//
+//go:noinline
+func (sc *serverConn) setup() *bufio2.Reader {
+	s, ctx := sc.srv, sc.ctx
 	if sc.hooked {
 		sc.setState(StateNew)
 	}
-
 	if tc, ok := sc.conn.(*tls.Conn); ok {
 		d := s.HandshakeTimeout
 		if d <= 0 {
@@ -521,7 +544,8 @@ func (s *Server) serveConn(ctx context.Context, sc *serverConn, sem chan struct{
 				s.handshakeLog.log(s.logger(), "netx: TLS handshake failed", "remote", sc.raw.RemoteAddr().String(), "err", err)
 			}
 			sc.raw.Close()
-			return
+			sc.done()
+			return nil
 		}
 	}
 	w := newWriter(sc.conn)
@@ -540,21 +564,33 @@ func (s *Server) serveConn(ctx context.Context, sc *serverConn, sem chan struct{
 	if aborting {
 		sc.setCause(causeShutdown)
 		w.Abort()
-		return
+		sc.done()
+		return nil
 	}
-
-	// However the handler ends, returning, panicking (runHandler
-	// recovers) or calling runtime.Goexit (which counts as a return), the
-	// connection is flushed and closed.
-	defer w.Close()
-	defer sc.returned.Store(true) // before the flush: an abort during it is not the cause
-	s.runHandler(ctx, r, w)
+	return r
 }
 
-// connDone ends the server's record of a connection that is closed (or
-// was never served): its context, its counters, its StateClosed, its
-// MaxConns slot. Close and Shutdown wait for it.
-func (s *Server) connDone(sc *serverConn, sem chan struct{}) {
+// end is deferred by serve: it recovers a panic of the handler and logs
+// it, then flushes and closes the connection (an abort during the flush is
+// not the cause: the handler had returned) and ends the server's record of
+// it. After a runtime.Goexit in the handler, which counts as a return,
+// recover reports nil.
+func (sc *serverConn) end() {
+	if p := recover(); p != nil {
+		sc.setCause(causePanic)
+		sc.srv.logger().Error("netx: handler panicked; connection closed",
+			"remote", sc.w.RemoteAddr().String(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	}
+	sc.returned.Store(true)
+	sc.w.Close()
+	sc.done()
+}
+
+// done ends the server's record of a connection that is closed (or was
+// never served): its context, its counters, its StateClosed, its MaxConns
+// slot. Close and Shutdown wait for it.
+func (sc *serverConn) done() {
+	s := sc.srv
 	sc.cancel(nil)
 	s.mu.Lock()
 	delete(s.conns, sc)
@@ -567,24 +603,10 @@ func (s *Server) connDone(sc *serverConn, sem chan struct{}) {
 	if sc.hooked {
 		sc.setState(StateClosed)
 	}
-	if sem != nil {
-		<-sem
+	if sc.sem != nil {
+		<-sc.sem
 	}
 	s.connWG.Done()
-}
-
-// runHandler calls the handler and recovers its panic. After a
-// runtime.Goexit in the handler it does not return; the deferred calls of
-// serveConn run as after a return.
-func (s *Server) runHandler(ctx context.Context, r *bufio2.Reader, w *Writer) {
-	defer func() {
-		if p := recover(); p != nil {
-			s.connOf(w).setCause(causePanic)
-			s.logger().Error("netx: handler panicked; connection closed",
-				"remote", w.RemoteAddr().String(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-		}
-	}()
-	s.Handler(ctx, r, w)
 }
 
 // connOf returns the server's record of the connection of w.

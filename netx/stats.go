@@ -168,7 +168,7 @@ func (s *Server) Stats() ServerStats {
 }
 
 // bytes returns the bytes read and written on the connection so far. The
-// Writer and its Reader are published under Server.mu (serveConn).
+// Writer and its Reader are published under Server.mu (serverConn.setup).
 func (sc *serverConn) bytes() (read, written int64) {
 	if sc.w == nil {
 		return 0, 0

@@ -36,8 +36,7 @@ func takeBuf(size int) *[]byte {
 			return p
 		}
 	}
-	p := make([]byte, size)
-	return &p
+	return newBuf(size)
 }
 
 // giveBuf returns a buffer to its pool, if it has one.
@@ -60,27 +59,59 @@ func (b *Buffer) setBuf(p *[]byte) {
 	}
 }
 
-// getLazy and releaseLazy are the get and release of ReadLazy. get hands
-// out the Buffer's own (empty) buffer if it has one, so that a source with
-// data ready reads into it with no pool traffic; release, called when the
+// lazyFuncs returns the get and release of ReadLazy. get hands out the
+// Buffer's own (empty) buffer if it has one, so that a source with data
+// ready reads into it with no pool traffic; release, called when the
 // source is about to wait, gives it back, and the next get takes one of
 // the size that recent reads used (nextSize) from the pool.
-func (b *Buffer) getLazy() []byte {
-	if b.bufp == nil {
-		b.setBuf(takeBuf(max(b.size, MinSize, min(b.exact, b.Limit))))
-		b.peak = 0
+//
+// They are closures with their bodies inside, not method values, whose
+// wrappers and calls would add frames: a lazy source calls them at the
+// deepest points of a read that waits (see netx's rawRead), and a
+// goroutine whose stack grows past its first 2 KB there keeps 4 KB while
+// its connection idles.
+func (b *Buffer) lazyFuncs() (get func() []byte, release func()) {
+	get = func() []byte {
+		if b.bufp == nil {
+			size := max(b.size, MinSize, min(b.exact, b.Limit))
+			var p *[]byte
+			if c := class(size); c >= 0 {
+				p, _ = pools[c].Get().(*[]byte)
+			}
+			if p == nil {
+				p = newBuf(size)
+			}
+			b.bufp, b.Buf = p, *p
+			b.peak = 0
+		}
+		if b.exact > 0 && b.exact < len(b.Buf) {
+			return b.Buf[:b.exact]
+		}
+		return b.Buf
 	}
-	if b.exact > 0 && b.exact < len(b.Buf) {
-		return b.Buf[:b.exact]
+	release = func() {
+		p := b.bufp
+		if p == nil {
+			return
+		}
+		if b.peak > 0 {
+			b.size = nextSize(len(b.Buf), b.peak)
+		}
+		b.bufp, b.Buf = nil, nil
+		if c := class(len(*p)); c >= 0 {
+			pools[c].Put(p)
+		}
 	}
-	return b.Buf
+	return get, release
 }
 
-func (b *Buffer) releaseLazy() {
-	if b.bufp != nil && b.peak > 0 {
-		b.size = nextSize(len(b.Buf), b.peak)
-	}
-	b.setBuf(nil)
+// newBuf allocates a buffer of size bytes, out of line: the allocator's
+// frames are the deepest under a get.
+//
+//go:noinline
+func newBuf(size int) *[]byte {
+	p := make([]byte, size)
+	return &p
 }
 
 // nextSize returns the size of the buffer to use after one of size bytes
