@@ -87,6 +87,9 @@ type Reader struct {
 	policy  Oversized
 	empties int // empty tokens in a row
 
+	// What step found the codec waiting for (see errWait).
+	need, seen int
+
 	search *readbuf.Search // for a codec with several separators
 
 	// typed is the codec's Split for NextTyped: the frame whole, its token
@@ -193,9 +196,8 @@ func (r *Reader) Next() ([]byte, error) {
 			r.last = adv
 			return tok, nil
 		}
-		return r.next(true, adv, tok, err)
 	}
-	return r.next(false, 0, nil, nil)
+	return r.next()
 }
 
 // NextTyped returns the next frame as a typed message: its type byte and
@@ -222,10 +224,16 @@ func (r *Reader) NextTyped() (typ byte, body []byte, err error) {
 	return c.Buf[c.R-r.last], body, nil
 }
 
-// next is Next's loop for everything but the common case. If split is
-// set, adv, tok and err are what Split returned for the current window, so
-// that the codec is not asked twice about the same data.
-func (r *Reader) next(split bool, adv int, tok []byte, err error) ([]byte, error) {
+// next is Next's loop for everything but the common case: it asks the
+// codec about the buffered window (step) and, while the codec needs more,
+// reads (more). The codec is asked again about the window that Next's fast
+// path saw: Split is pure, as bufio.Scanner also assumes.
+//
+// The loop is kept apart from step, whose frame is large, so that a
+// Reader waiting for a frame has only next's small frame and more's under
+// its caller: a goroutine's stack that grew past its first 2 KB in such a
+// wait stays 4 KB while its connection idles (README, "Idle connections").
+func (r *Reader) next() ([]byte, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
@@ -235,78 +243,92 @@ func (r *Reader) next(split bool, adv int, tok []byte, err error) ([]byte, error
 	}
 	c.LastByte = -1
 	if r.skip != 0 {
-		split = false
 		if err := r.skipFrame(); err != nil {
 			return nil, err
 		}
 	}
 	for {
-		// The codec never sees more than one frame's maximum, so that its
-		// decisions do not depend on how much happens to be buffered.
-		data, atEOF := c.Buf[c.R:c.W], c.EOF
-		if len(data) > r.max {
-			data, atEOF = data[:r.max], false
+		tok, err := r.step()
+		if err != errWait {
+			return tok, err
 		}
-		if len(data) == 0 && !atEOF {
-			// As bufio.Scanner does, never ask for a frame in nothing
-			// but at the end (bufio.ScanRunes would panic).
-			if err := r.more(0, 0); err != nil {
-				return nil, err
-			}
-			continue
+		if r.need < 0 {
+			continue // bytes skipped: nothing to wait for
 		}
-		if !split {
-			adv, tok, err = r.split(data, atEOF)
-		}
-		split = false
-		if err != nil {
-			return r.splitErr(err, adv, tok, atEOF)
-		}
-		if adv < 0 {
-			return nil, r.fail(bufio.ErrNegativeAdvance)
-		}
-		if adv > len(data) {
-			return nil, r.fail(bufio.ErrAdvanceTooFar)
-		}
-		c.R += adv
-		if adv > 0 {
-			r.empties = 0
-			r.last = adv
-		}
-		if tok != nil {
-			if adv == 0 {
-				if r.empties++; r.empties > maxEmptyTokens {
-					panic("frame: too many empty tokens without progressing")
-				}
-			}
-			return tok, nil
-		}
-		if adv > 0 {
-			continue
-		}
-		// The codec needs more data.
-		if atEOF {
-			return nil, r.endInFrame()
-		}
-		if len(data) == r.max {
-			if c.W-c.R > r.max {
-				return nil, r.fail(r.overLimit())
-			}
-			// Whether the frame is over the maximum depends on whether
-			// the stream ends here: read one byte more.
-			if err := r.more(r.max+1, 0); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		need := 0
-		if r.sizer != nil {
-			need = r.sizer(data)
-		}
-		if err := r.more(need, len(data)); err != nil {
+		if err := r.more(r.need, r.seen); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// errWait is step's result when the codec needs more data: next reads
+// until r.need bytes are buffered (0: a separator, or any new data), the
+// codec having seen r.seen bytes.
+var errWait = errors.New("frame: wait for more data")
+
+// step asks the codec once about the buffered window and acts on its
+// answer: a frame (returned), bytes to skip (step returns errWait with
+// nothing to wait for, and next asks again), a failure (the error), or a
+// need for more data (errWait, with r.need and r.seen set).
+func (r *Reader) step() ([]byte, error) {
+	c := r.c
+	r.need, r.seen = 0, 0
+	// The codec never sees more than one frame's maximum, so that its
+	// decisions do not depend on how much happens to be buffered.
+	data, atEOF := c.Buf[c.R:c.W], c.EOF
+	if len(data) > r.max {
+		data, atEOF = data[:r.max], false
+	}
+	if len(data) == 0 && !atEOF {
+		// As bufio.Scanner does, never ask for a frame in nothing but at
+		// the end (bufio.ScanRunes would panic).
+		return nil, errWait
+	}
+	adv, tok, err := r.split(data, atEOF)
+	if err != nil {
+		return r.splitErr(err, adv, tok, atEOF)
+	}
+	if adv < 0 {
+		return nil, r.fail(bufio.ErrNegativeAdvance)
+	}
+	if adv > len(data) {
+		return nil, r.fail(bufio.ErrAdvanceTooFar)
+	}
+	c.R += adv
+	if adv > 0 {
+		r.empties = 0
+		r.last = adv
+	}
+	if tok != nil {
+		if adv == 0 {
+			if r.empties++; r.empties > maxEmptyTokens {
+				panic("frame: too many empty tokens without progressing")
+			}
+		}
+		return tok, nil
+	}
+	if adv > 0 {
+		r.need = -1 // skipped bytes: ask again without reading
+		return nil, errWait
+	}
+	// The codec needs more data.
+	if atEOF {
+		return nil, r.endInFrame()
+	}
+	if len(data) == r.max {
+		if c.W-c.R > r.max {
+			return nil, r.fail(r.overLimit())
+		}
+		// Whether the frame is over the maximum depends on whether the
+		// stream ends here: read one byte more.
+		r.need = r.max + 1
+		return nil, errWait
+	}
+	if r.sizer != nil {
+		r.need = r.sizer(data)
+	}
+	r.seen = len(data)
+	return nil, errWait
 }
 
 // more reads until the codec may decide on the frame at the start of the

@@ -36,6 +36,12 @@ func (w *Writer) sendNow(bufs [][]byte) (int, error) {
 		s.fn = s.send
 	}
 	s.bufs = append(s.bufs[:0], bufs...)
+	if len(bufs) > 1 && cap(s.iov) < min(len(bufs), maxIovecs) {
+		// Here rather than in send, which runs below RawConn.Write's
+		// frames: the allocation would be the deepest call of a handler's
+		// write (see lazyReader.rawRead on why depth matters).
+		s.iov = make([]syscall.Iovec, 0, min(len(bufs), maxIovecs))
+	}
 	s.n, s.err = 0, nil
 	err := w.raw.Write(s.fn)
 	clear(s.bufs)
