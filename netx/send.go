@@ -136,7 +136,7 @@ func (w *Writer) flushLoop() {
 	if !w.tok.tryAcquire() {
 		return
 	}
-	for w.sendHeadLocked(true) && w.tok.queued == 0 && w.whoSendsLocked() == byFlusher {
+	for w.sendHeadLocked() && w.tok.queued == 0 && w.whoSendsLocked() == byFlusher {
 	}
 	w.releaseTokenLocked()
 }
@@ -144,43 +144,53 @@ func (w *Writer) flushLoop() {
 // trySendLocked takes the token if it is free, offers the head of the
 // queue to the kernel once without blocking, and releases the token. Called
 // with mu held; it releases mu during the system call.
+//
+// The reader calls it deep in a read that is about to wait, so it has its
+// own small frame rather than sendHeadLocked's (see lazyReader.rawRead on
+// why depth matters).
 func (w *Writer) trySendLocked() {
 	if !w.tok.tryAcquire() {
 		return
 	}
-	w.sendHeadLocked(false)
+	if b := w.q.head(); b != nil {
+		w.unlock()
+		n, err := w.sendOne(b)
+		w.sent.Add(int64(n))
+		w.mu.Lock()
+		w.sentHeadLocked(n, err)
+	}
 	w.releaseTokenLocked()
 }
 
-// sendHeadLocked sends the head of the queue as the token holder: with
-// block, through sendBlocking, which waits for room in the socket; without,
-// offering it to the kernel once. It reports whether the kernel took all of
-// it (true also when nothing was queued). Called with mu held and the token
-// taken; it releases mu during the system call.
-func (w *Writer) sendHeadLocked(block bool) bool {
+// sentHeadLocked records that the kernel took n bytes of the head of the
+// queue, and the send's error. Out of line, to keep trySendLocked small.
+//
+//go:noinline
+func (w *Writer) sentHeadLocked(n int, err error) {
+	w.q.advance(n)
+	w.sentLocked()
+	if err != nil {
+		w.failLocked(err)
+	}
+}
+
+// sendHeadLocked sends the head of the queue as the token holder, through
+// the connection's Write, which waits for room in the socket. It reports
+// whether the kernel took all of it (true also when nothing was queued).
+// Called with mu held and the token taken; it releases mu during the
+// system call.
+func (w *Writer) sendHeadLocked() bool {
 	b := w.q.head()
 	if b == nil {
 		return true
 	}
-	var end time.Time
-	if block {
-		end = w.callEndLocked()
-		w.beginSendLocked(end)
-	}
+	end := w.callEndLocked()
+	w.beginSendLocked(end)
 	w.unlock()
-	var n int
-	var err error
-	if block {
-		n, err = w.conn.Write(b) // not sendBlocking: its vector would escape
-		w.sent.Add(int64(n))
-	} else {
-		one := [1][]byte{b}
-		n, err = w.sendNonBlocking(one[:])
-	}
+	n, err := w.conn.Write(b) // not sendBlocking: its vector would escape
+	w.sent.Add(int64(n))
 	w.mu.Lock()
-	if block {
-		err = w.endSendLocked(end, err)
-	}
+	err = w.endSendLocked(end, err)
 	w.q.advance(n)
 	w.sentLocked()
 	if err != nil {
@@ -328,9 +338,9 @@ func (w *Writer) readWouldBlock() {
 		return
 	}
 	w.mu.Lock()
-	defer w.unlock()
 	w.reader = readerWaiting
 	w.readerSendsLocked()
+	w.unlock()
 }
 
 // readerSendsLocked sends the queued bytes for the reader, before it waits.

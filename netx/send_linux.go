@@ -19,79 +19,118 @@ const maxIovecs = 1024
 // rawSender is the scratch state of a non-blocking send; only the owner of
 // the write side uses it.
 type rawSender struct {
-	bufs [][]byte
-	iov  []syscall.Iovec
-	n    int
-	err  error
-	fn   func(fd uintptr) bool
+	one   []byte // sendOne's buffer
+	bufs  [][]byte
+	iov   []syscall.Iovec
+	n     int
+	errno error                 // the system call's error, but EAGAIN
+	fn    func(fd uintptr) bool // sendFunc's
 }
+
+// init readies s for the Writer's first send.
+func (s *rawSender) init() { s.fn = s.sendFunc() }
 
 // sendNow offers bufs to the kernel once, without blocking (asyncio's
 // first sock.send in transport.write), and returns how many bytes it took.
 // A full socket buffer is not an error: sendNow returns fewer bytes. Only
 // the owner of the write side calls it, without w.mu.
+//
+// The reader sends through here when its read would block, deep in its
+// read call, so the frames from here to the system call are kept small:
+// the callback is a closure without a method-value wrapper, the vectored
+// case and the errors are out of line (see lazyReader.rawRead on why
+// depth matters).
 func (w *Writer) sendNow(bufs [][]byte) (int, error) {
 	s := &w.snd
-	if s.fn == nil {
-		s.fn = s.send
-	}
 	s.bufs = append(s.bufs[:0], bufs...)
 	if len(bufs) > 1 && cap(s.iov) < min(len(bufs), maxIovecs) {
-		// Here rather than in send, which runs below RawConn.Write's
-		// frames: the allocation would be the deepest call of a handler's
-		// write (see lazyReader.rawRead on why depth matters).
+		// Here rather than in the callback, under RawConn.Write's frames.
 		s.iov = make([]syscall.Iovec, 0, min(len(bufs), maxIovecs))
 	}
-	s.n, s.err = 0, nil
+	s.n, s.errno = 0, nil
 	err := w.raw.Write(s.fn)
 	clear(s.bufs)
 	s.bufs = s.bufs[:0]
-	if err == nil {
-		err = s.err
+	if err != nil || s.errno != nil {
+		return s.n, w.sendError(err)
 	}
-	if err != nil {
-		// As the connection's own Write reports it.
-		err = &net.OpError{Op: "write", Net: w.conn.LocalAddr().Network(), Source: w.conn.LocalAddr(), Addr: w.conn.RemoteAddr(), Err: err}
-	}
-	return s.n, err
+	return s.n, nil
 }
 
-func (s *rawSender) send(fd uintptr) bool {
-	for {
-		var n int
-		var err error
-		if len(s.bufs) == 1 {
-			n, err = syscall.Write(int(fd), s.bufs[0])
-		} else {
-			iov := s.iov[:0]
-			for _, b := range s.bufs {
-				if len(b) == 0 {
-					continue
-				}
-				if len(iov) == maxIovecs {
-					break
-				}
-				v := syscall.Iovec{Base: &b[0]}
-				v.SetLen(len(b))
-				iov = append(iov, v)
-			}
-			s.iov = iov
-			r, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
-			clear(iov)
-			n = int(r)
-			if e != 0 {
-				n, err = -1, e
-			}
-		}
-		switch err {
-		case nil:
-			s.n = n
-		case syscall.EINTR:
-			continue
-		case syscall.EAGAIN:
-		default:
-			s.err = os.NewSyscallError("write", err)
-		}
-		return true
+// sendOne is sendNow for one buffer, with a smaller frame: the reader's
+// send when its read would block (trySendLocked) goes through it.
+func (w *Writer) sendOne(b []byte) (int, error) {
+	s := &w.snd
+	s.one, s.n, s.errno = b, 0, nil
+	err := w.raw.Write(s.fn)
+	s.one = nil
+	if err != nil || s.errno != nil {
+		return s.n, w.sendError(err)
 	}
+	return s.n, nil
+}
+
+// sendError returns the error of a failed sendNow as the connection's own
+// Write reports it: err from RawConn.Write, else the system call's errno.
+//
+//go:noinline
+func (w *Writer) sendError(err error) error {
+	if err == nil {
+		err = os.NewSyscallError("write", w.snd.errno)
+	}
+	return &net.OpError{Op: "write", Net: w.conn.LocalAddr().Network(), Source: w.conn.LocalAddr(), Addr: w.conn.RemoteAddr(), Err: err}
+}
+
+// sendFunc returns the callback of sendNow's and sendOne's RawConn.Write,
+// made once by newWriter: one non-blocking write of s.one, or else of
+// s.bufs.
+func (s *rawSender) sendFunc() func(fd uintptr) bool {
+	return func(fd uintptr) bool {
+		for {
+			var n int
+			var err error
+			if s.one != nil {
+				n, err = syscall.Write(int(fd), s.one)
+			} else if len(s.bufs) == 1 {
+				n, err = syscall.Write(int(fd), s.bufs[0])
+			} else {
+				n, err = s.writev(fd)
+			}
+			switch err {
+			case nil:
+				s.n = n
+			case syscall.EINTR:
+				continue
+			case syscall.EAGAIN:
+			default:
+				s.errno = err
+			}
+			return true
+		}
+	}
+}
+
+// writev writes s.bufs with one writev system call.
+//
+//go:noinline
+func (s *rawSender) writev(fd uintptr) (int, error) {
+	iov := s.iov[:0]
+	for _, b := range s.bufs {
+		if len(b) == 0 {
+			continue
+		}
+		if len(iov) == maxIovecs {
+			break
+		}
+		v := syscall.Iovec{Base: &b[0]}
+		v.SetLen(len(b))
+		iov = append(iov, v)
+	}
+	s.iov = iov
+	r, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+	clear(iov)
+	if e != 0 {
+		return -1, e
+	}
+	return int(r), nil
 }

@@ -8,4 +8,8 @@ const sendsRaw = false
 
 type rawSender struct{}
 
+func (s *rawSender) init() {}
+
 func (w *Writer) sendNow([][]byte) (int, error) { panic("netx: sendNow without a raw connection") }
+
+func (w *Writer) sendOne([]byte) (int, error) { panic("netx: sendOne without a raw connection") }

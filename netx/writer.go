@@ -111,6 +111,9 @@ func newWriter(conn net.Conn) *Writer {
 	}
 	if sendsRaw {
 		w.raw = rawConnOf(conn)
+		if w.raw != nil {
+			w.snd.init()
+		}
 	}
 	w.calm.Store(true)
 	w.calmSeen = true
