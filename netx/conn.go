@@ -253,7 +253,7 @@ type lazyReader struct {
 	get     func() []byte
 	release func()
 	n       int
-	errno   error
+	errno   syscall.Errno // the read's error, but EAGAIN; 0 if none
 }
 
 var _ bufio2.LazySource = (*lazyReader)(nil)
@@ -268,6 +268,7 @@ func (l *lazyReader) ReadLazy(get func() []byte, release func()) (int, error) {
 		return 0, err
 	}
 	l.get, l.release, l.lazy = get, release, true
+	l.sendIfDrained()
 	n, err := l.rawRead()
 	l.get, l.release, l.lazy, l.p = nil, nil, false, nil
 	return l.end(n, err)
@@ -279,9 +280,21 @@ func (l *lazyReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	l.p = p
+	l.sendIfDrained()
 	n, err := l.rawRead()
 	l.p = nil
 	return l.end(n, err)
+}
+
+// sendIfDrained is called before each read: if the last read emptied the
+// socket, this one will likely find nothing, so the Writer sends first, as
+// a client that writes a request and then reads does, rather than after a
+// read that fails. (It is called by ReadLazy and Read rather than by
+// rawRead, whose frame the send would add to the handler's deepest point.)
+func (l *lazyReader) sendIfDrained() {
+	if l.drained {
+		l.w.readWouldBlock()
+	}
 }
 
 // rawRead is one read through syscall.RawConn.Read with readFn; its results
@@ -296,19 +309,13 @@ func (l *lazyReader) Read(p []byte) (int, error) {
 // a buffer at this depth and reads again. The cold error paths are in
 // readError for the same reason.
 func (l *lazyReader) rawRead() (int, error) {
-	l.n, l.errno = 0, nil
-	if l.drained {
-		// The last read emptied the socket: this one will likely find
-		// nothing, so the Writer sends first, as a client that writes a
-		// request and then reads does, rather than after a read that fails.
-		l.w.readWouldBlock()
-	}
+	l.n, l.errno = 0, 0
 	for {
 		if l.lazy && l.p == nil {
 			l.p = l.get()
 		}
 		err := l.raw.Read(l.readFn)
-		if err != nil || l.errno != nil {
+		if err != nil || l.errno != 0 {
 			return 0, l.readError(err)
 		}
 		if !l.woke {

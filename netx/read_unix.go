@@ -61,7 +61,7 @@ func (l *lazyReader) readFDFunc() func(fd uintptr) bool {
 				l.w.readWouldBlock()
 				return false
 			default:
-				l.errno = err
+				l.errno = errnoOf(err)
 			}
 			return true
 		}
@@ -85,4 +85,13 @@ func pendingInput(c net.Conn) bool {
 		return true // one try: never wait
 	})
 	return pending
+}
+
+// errnoOf returns the errno of err, an error of a system call in package
+// syscall, which are all syscall.Errno; EIO stands in for any other.
+func errnoOf(err error) syscall.Errno {
+	if e, ok := err.(syscall.Errno); ok && e != 0 {
+		return e
+	}
+	return syscall.EIO
 }

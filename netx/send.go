@@ -153,8 +153,9 @@ func (w *Writer) trySendLocked() {
 		return
 	}
 	if b := w.q.head(); b != nil {
+		w.snd.one = b // not an argument: its spill slots would widen this frame
 		w.unlock()
-		n, err := w.sendOne(b)
+		n, err := w.sendOne()
 		w.sent.Add(int64(n))
 		w.mu.Lock()
 		w.sentHeadLocked(n, err)

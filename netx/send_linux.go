@@ -23,7 +23,7 @@ type rawSender struct {
 	bufs  [][]byte
 	iov   []syscall.Iovec
 	n     int
-	errno error                 // the system call's error, but EAGAIN
+	errno syscall.Errno         // the system call's error, but EAGAIN; 0 if none
 	fn    func(fd uintptr) bool // sendFunc's
 }
 
@@ -47,24 +47,24 @@ func (w *Writer) sendNow(bufs [][]byte) (int, error) {
 		// Here rather than in the callback, under RawConn.Write's frames.
 		s.iov = make([]syscall.Iovec, 0, min(len(bufs), maxIovecs))
 	}
-	s.n, s.errno = 0, nil
+	s.n, s.errno = 0, 0
 	err := w.raw.Write(s.fn)
 	clear(s.bufs)
 	s.bufs = s.bufs[:0]
-	if err != nil || s.errno != nil {
+	if err != nil || s.errno != 0 {
 		return s.n, w.sendError(err)
 	}
 	return s.n, nil
 }
 
-// sendOne is sendNow for one buffer, with a smaller frame: the reader's
-// send when its read would block (trySendLocked) goes through it.
-func (w *Writer) sendOne(b []byte) (int, error) {
+// sendOne is sendNow for one buffer, w.snd.one, with a smaller frame: the
+// reader's send when its read would block (trySendLocked) goes through it.
+func (w *Writer) sendOne() (int, error) {
 	s := &w.snd
-	s.one, s.n, s.errno = b, 0, nil
+	s.n, s.errno = 0, 0
 	err := w.raw.Write(s.fn)
 	s.one = nil
-	if err != nil || s.errno != nil {
+	if err != nil || s.errno != 0 {
 		return s.n, w.sendError(err)
 	}
 	return s.n, nil
@@ -103,7 +103,7 @@ func (s *rawSender) sendFunc() func(fd uintptr) bool {
 				continue
 			case syscall.EAGAIN:
 			default:
-				s.errno = err
+				s.errno = errnoOf(err)
 			}
 			return true
 		}

@@ -6,10 +6,10 @@ package netx
 // elsewhere every write goes through the buffer and a flusher.
 const sendsRaw = false
 
-type rawSender struct{}
+type rawSender struct{ one []byte }
 
 func (s *rawSender) init() {}
 
 func (w *Writer) sendNow([][]byte) (int, error) { panic("netx: sendNow without a raw connection") }
 
-func (w *Writer) sendOne([]byte) (int, error) { panic("netx: sendOne without a raw connection") }
+func (w *Writer) sendOne() (int, error) { panic("netx: sendOne without a raw connection") }

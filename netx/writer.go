@@ -69,6 +69,10 @@ type Writer struct {
 	tok     sendToken // the right to send them (token.go)
 	changes changes   // wakes the goroutines that wait for the state to change
 
+	high, low    int
+	closeTimeout time.Duration
+	wd           writeDeadline // the write timeout and the handler's write deadline (deadline.go)
+
 	// calm mirrors err == nil && q.size() <= low, for Drain's fast path,
 	// which reads it without mu; it is stored with mu held (settleLocked),
 	// before mu is released.
@@ -77,15 +81,11 @@ type Writer struct {
 
 	// Who sends the queued bytes (send.go).
 	flusher  bool        // a flusher goroutine is started and has not taken the token yet
-	urgent   int         // goroutines waiting for the queue to drain (awaitLocked): while any waits, bytes go out at once
+	urgent   int32       // goroutines waiting for the queue to drain (awaitLocked): while any waits, bytes go out at once
 	reader   readerState // what the pair's reader is doing; written only by the reader's goroutine (with mu), which may read it without mu
 	awaiting bool        // bytes were sent since the reader's last read returned: a reply may be on its way, and the reader sends when it comes
 	pushing  bool        // the sweeper found bytes that nobody sent: they go out at once until the reader sends again
 	swept    bool        // listed with the sweeper (sweep.go)
-
-	high, low    int
-	closeTimeout time.Duration
-	wd           writeDeadline // the write timeout and the handler's write deadline (deadline.go)
 
 	state  lifecycle   // open, half-closed, closing, closed (close.go)
 	err    error       // the connection's error: set once, sticky

@@ -395,6 +395,11 @@ func (b *Buffer) makeRoom(need, most int) {
 		n = need
 	}
 	n = max(min(n, most), b.W+1)
+	if c := classSize(n); c <= min(most, b.Limit) {
+		// A pooled size: the buffer is reused after the next wait rather
+		// than allocated and cleared afresh for each large frame.
+		n = c
+	}
 	p := takeBuf(n)
 	copy(*p, b.Buf[:b.W])
 	b.setBuf(p)

@@ -28,6 +28,15 @@ func class(size int) int {
 	return c
 }
 
+// classSize returns the size of the smallest pooled buffer that holds n
+// bytes, or n if none does.
+func classSize(n int) int {
+	if n > maxClass {
+		return n
+	}
+	return max(MinSize, 1<<bits.Len(uint(n-1)))
+}
+
 // takeBuf returns a buffer of size bytes, from its pool when there is one.
 // The buffer may hold another reader's old data.
 func takeBuf(size int) *[]byte {
