@@ -308,9 +308,20 @@ func (c LengthPrefixed) Split(data []byte, atEOF bool) (advance int, token []byt
 
 // compile returns Split and frameLen with the settings decoded once.
 func (c LengthPrefixed) compile() (func([]byte, bool) (int, []byte, error), func([]byte) int) {
+	if c == (LengthPrefixed{}) {
+		return lpZeroSplit, lpZeroLen
+	}
 	p := c.params()
 	return p.split, p.headerLen
 }
+
+// lpZeroSplit and lpZeroLen are the compiled zero LengthPrefixed, the
+// common codec: every Reader with it shares them rather than holding its
+// own (a server holds one Reader per connection).
+var lpZeroSplit, lpZeroLen = func() (func([]byte, bool) (int, []byte, error), func([]byte) int) {
+	p := LengthPrefixed{}.params()
+	return p.split, p.headerLen
+}()
 
 func (p *lp) split(data []byte, atEOF bool) (advance int, token []byte, err error) {
 	if len(data) < p.hdr {

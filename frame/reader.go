@@ -130,12 +130,14 @@ func NewReader(rd io.Reader, c Codec) *Reader {
 	if buf == nil {
 		buf = readbuf.Of(bufio2.NewReader(rd))
 	}
-	r := &Reader{c: buf, max: maxFrame, split: c.Split}
-	if s, ok := c.(sizer); ok {
-		r.sizer = s.frameLen
-	}
+	r := &Reader{c: buf, max: maxFrame}
 	if cc, ok := c.(compiler); ok {
 		r.split, r.sizer = cc.compile()
+	} else {
+		r.split = c.Split
+		if s, ok := c.(sizer); ok {
+			r.sizer = s.frameLen
+		}
 	}
 	if d, ok := c.(delimiter); ok {
 		r.seps = d.separators()

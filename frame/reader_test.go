@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/streamkit/streamkit/bufio2"
 	"github.com/streamkit/streamkit/errs"
 	"github.com/streamkit/streamkit/frame"
 	"github.com/streamkit/streamkit/fuzz"
@@ -799,5 +800,40 @@ func TestEventEqual(t *testing.T) {
 				t.Errorf("eventEqual(%+v, %+v) = %v, cmp.Equal says %v", a, b, got, want)
 			}
 		}
+	}
+}
+
+// TestNewReaderIsSmall: a frame.Reader over a bufio2.Reader costs its own
+// small struct and, for the default LengthPrefixed, nothing else: the
+// compiled codec is shared. A server holds one per connection.
+func TestNewReaderIsSmall(t *testing.T) {
+	br := bufio2.NewReader(strings.NewReader(""))
+	for _, tc := range []struct {
+		c    frame.Codec
+		most uint64
+	}{
+		{frame.LengthPrefixed{}, 176},
+		{frame.LengthPrefixed{Size: 2}, 320},
+		{frame.Lines{}, 208},
+	} {
+		const n = 1000
+		per := totalAlloc(func() {
+			for range n {
+				_ = frame.NewReader(br, tc.c)
+			}
+		}) / n
+		if per > tc.most {
+			t.Errorf("NewReader(%#v) allocates %d bytes, want at most %d", tc.c, per, tc.most)
+		}
+	}
+	// The shared codec frames as its own would.
+	r := frame.NewReader(bufio2.NewReader(strings.NewReader("\x00\x00\x00\x02hi\x00\x00\x00\x00")), frame.LengthPrefixed{})
+	for _, want := range []string{"hi", ""} {
+		if p, err := r.Next(); err != nil || string(p) != want {
+			t.Fatalf("Next = %q, %v; want %q", p, err, want)
+		}
+	}
+	if _, err := r.Next(); err != io.EOF {
+		t.Fatalf("Next at the end: %v, want io.EOF", err)
 	}
 }
