@@ -609,9 +609,6 @@ func (sc *serverConn) done() {
 	s.connWG.Done()
 }
 
-// connOf returns the server's record of the connection of w.
-func (s *Server) connOf(w *Writer) *serverConn { return w.cr.sc }
-
 // Addr returns the address of the first listener (asyncio's
 // server.sockets[0].getsockname()), or nil if the server is not listening.
 func (s *Server) Addr() net.Addr {
