@@ -395,9 +395,12 @@ func (b *Buffer) makeRoom(need, most int) {
 		n = need
 	}
 	n = max(min(n, most), b.W+1)
-	if c := classSize(n); c <= min(most, b.Limit) {
-		// A pooled size: the buffer is reused after the next wait rather
-		// than allocated and cleared afresh for each large frame.
+	if c := classSize(n); b.lazy != nil && c <= min(most, b.Limit) {
+		// A lazy source gives the buffer back at its next wait: at a
+		// pooled size, it is reused rather than allocated and cleared
+		// afresh for each large frame (whose allocation, through the
+		// runtime's large-object path, would also be the deepest call of
+		// an idle handler's read: see netx's lazyReader.rawRead).
 		n = c
 	}
 	p := takeBuf(n)
