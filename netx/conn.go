@@ -276,6 +276,9 @@ func (l *lazyReader) ReadLazy(get func() []byte, release func()) (int, error) {
 
 // Read reads as connReader.Read does, through syscall.RawConn.Read.
 func (l *lazyReader) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil // readFn takes a nil p for ReadLazy's wake-up
+	}
 	if err := l.begin(); err != nil {
 		return 0, err
 	}
