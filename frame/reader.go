@@ -254,9 +254,6 @@ func (r *Reader) next() ([]byte, error) {
 		if err != errWait {
 			return tok, err
 		}
-		if r.need < 0 {
-			continue // bytes skipped: nothing to wait for
-		}
 		if err := r.more(r.need, r.seen); err != nil {
 			return nil, err
 		}
@@ -268,69 +265,70 @@ func (r *Reader) next() ([]byte, error) {
 // codec having seen r.seen bytes.
 var errWait = errors.New("frame: wait for more data")
 
-// step asks the codec once about the buffered window and acts on its
-// answer: a frame (returned), bytes to skip (step returns errWait with
-// nothing to wait for, and next asks again), a failure (the error), or a
-// need for more data (errWait, with r.need and r.seen set).
+// step asks the codec about the buffered window and acts on its answer: a
+// frame (returned), bytes to skip (skipped, and the codec asked again), a
+// failure (the error), or a need for more data (errWait, with r.need and
+// r.seen set).
 func (r *Reader) step() ([]byte, error) {
 	c := r.c
 	r.need, r.seen = 0, 0
-	// The codec never sees more than one frame's maximum, so that its
-	// decisions do not depend on how much happens to be buffered.
-	data, atEOF := c.Buf[c.R:c.W], c.EOF
-	if len(data) > r.max {
-		data, atEOF = data[:r.max], false
-	}
-	if len(data) == 0 && !atEOF {
-		// As bufio.Scanner does, never ask for a frame in nothing but at
-		// the end (bufio.ScanRunes would panic).
-		return nil, errWait
-	}
-	adv, tok, err := r.split(data, atEOF)
-	if err != nil {
-		return r.splitErr(err, adv, tok, atEOF)
-	}
-	if adv < 0 {
-		return nil, r.fail(bufio.ErrNegativeAdvance)
-	}
-	if adv > len(data) {
-		return nil, r.fail(bufio.ErrAdvanceTooFar)
-	}
-	c.R += adv
-	if adv > 0 {
-		r.empties = 0
-		r.last = adv
-	}
-	if tok != nil {
-		if adv == 0 {
-			if r.empties++; r.empties > maxEmptyTokens {
-				panic("frame: too many empty tokens without progressing")
+	for {
+		// The codec never sees more than one frame's maximum, so that its
+		// decisions do not depend on how much happens to be buffered.
+		data, atEOF := c.Buf[c.R:c.W], c.EOF
+		if len(data) > r.max {
+			data, atEOF = data[:r.max], false
+		}
+		if len(data) == 0 && !atEOF {
+			// As bufio.Scanner does, never ask for a frame in nothing but at
+			// the end (bufio.ScanRunes would panic).
+			return nil, errWait
+		}
+		adv, tok, err := r.split(data, atEOF)
+		if err != nil {
+			return r.splitErr(err, adv, tok, atEOF)
+		}
+		if adv < 0 {
+			return nil, r.fail(bufio.ErrNegativeAdvance)
+		}
+		if adv > len(data) {
+			return nil, r.fail(bufio.ErrAdvanceTooFar)
+		}
+		c.R += adv
+		if adv > 0 {
+			r.empties = 0
+			r.last = adv
+		}
+		if tok != nil {
+			if adv == 0 {
+				if r.empties++; r.empties > maxEmptyTokens {
+					panic("frame: too many empty tokens without progressing")
+				}
 			}
+			return tok, nil
 		}
-		return tok, nil
-	}
-	if adv > 0 {
-		r.need = -1 // skipped bytes: ask again without reading
+		if adv > 0 {
+			continue // bytes skipped: ask again without reading
+		}
+		// The codec needs more data.
+		if atEOF {
+			return nil, r.endInFrame()
+		}
+		if len(data) == r.max {
+			if c.W-c.R > r.max {
+				return nil, r.fail(r.overLimit())
+			}
+			// Whether the frame is over the maximum depends on whether the
+			// stream ends here: read one byte more.
+			r.need = r.max + 1
+			return nil, errWait
+		}
+		if r.sizer != nil {
+			r.need = r.sizer(data)
+		}
+		r.seen = len(data)
 		return nil, errWait
 	}
-	// The codec needs more data.
-	if atEOF {
-		return nil, r.endInFrame()
-	}
-	if len(data) == r.max {
-		if c.W-c.R > r.max {
-			return nil, r.fail(r.overLimit())
-		}
-		// Whether the frame is over the maximum depends on whether the
-		// stream ends here: read one byte more.
-		r.need = r.max + 1
-		return nil, errWait
-	}
-	if r.sizer != nil {
-		r.need = r.sizer(data)
-	}
-	r.seen = len(data)
-	return nil, errWait
 }
 
 // more reads until the codec may decide on the frame at the start of the

@@ -229,12 +229,13 @@ func (c *connReader) closeIdle() error {
 
 // lazyReader is the connReader of a plain TCP or Unix stream connection on
 // a Unix system: a [bufio2.LazySource] that waits for readability holding
-// no buffer. Its ReadLazy reads through syscall.RawConn.Read: the callback
-// takes the Reader's buffer (get) and reads without blocking; when the
-// socket has nothing, it gives the buffer back (release) before the runtime
-// parks the goroutine until the socket is readable, and takes a buffer again
-// when it is. A busy connection therefore reads straight into the buffer
-// the Reader has, and an idle one costs no read buffer at all.
+// no buffer. Its ReadLazy takes the Reader's buffer (get) and reads through
+// syscall.RawConn.Read without blocking; when the socket has nothing, the
+// callback gives the buffer back (release) before the runtime parks the
+// goroutine until the socket is readable, and once it is, ReadLazy takes a
+// buffer again and reads (rawRead). A busy connection therefore reads
+// straight into the buffer the Reader has, and an idle one costs no read
+// buffer at all.
 //
 // Its Read, used by the Reader when it already holds data, reads through
 // syscall.RawConn.Read too, into the Reader's buffer: both tell the Writer
@@ -246,11 +247,10 @@ type lazyReader struct {
 	readFn func(fd uintptr) bool // readFDFunc's, made once: RawConn.Read takes it on every read
 
 	// The state of one ReadLazy or Read, shared with readFn.
-	p       []byte // Read's buffer, or in ReadLazy the buffer get handed out; nil in ReadLazy while it holds none
-	lazy    bool   // in ReadLazy: p is get's, given back (release) before a wait
-	woke    bool   // readFn found the socket readable with no buffer to read into: rawRead takes one and reads
-	drained bool   // the last read took less than it was offered: the next one will likely wait
-	get     func() []byte
+	p       []byte        // Read's buffer, or in ReadLazy the buffer get handed out; nil in ReadLazy while it holds none
+	woke    bool          // readFn found the socket readable with no buffer to read into: rawRead takes one and reads
+	drained bool          // the last read took less than it was offered: the next one will likely wait
+	get     func() []byte // ReadLazy's, nil in Read: p is get's, given back (release) before a wait
 	release func()
 	n       int
 	errno   syscall.Errno // the read's error, but EAGAIN; 0 if none
@@ -267,10 +267,10 @@ func (l *lazyReader) ReadLazy(get func() []byte, release func()) (int, error) {
 	if err := l.begin(); err != nil {
 		return 0, err
 	}
-	l.get, l.release, l.lazy = get, release, true
+	l.get, l.release = get, release
 	l.sendIfDrained()
 	n, err := l.rawRead()
-	l.get, l.release, l.lazy, l.p = nil, nil, false, nil
+	l.get, l.release, l.p = nil, nil, nil
 	return l.end(n, err)
 }
 
@@ -314,7 +314,7 @@ func (l *lazyReader) sendIfDrained() {
 func (l *lazyReader) rawRead() (int, error) {
 	l.n, l.errno = 0, 0
 	for {
-		if l.lazy && l.p == nil {
+		if l.get != nil && l.p == nil {
 			l.p = l.get()
 		}
 		err := l.raw.Read(l.readFn)

@@ -54,7 +54,7 @@ func (l *lazyReader) readFDFunc() func(fd uintptr) bool {
 			case syscall.EINTR:
 				continue
 			case syscall.EAGAIN:
-				if l.lazy {
+				if l.get != nil {
 					l.p = nil
 					l.release()
 				}

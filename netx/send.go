@@ -153,10 +153,9 @@ func (w *Writer) trySendLocked() {
 		return
 	}
 	if b := w.q.head(); b != nil {
-		w.snd.one = b // not an argument: its spill slots would widen this frame
+		w.snd.one = b // not sendNow(b): the argument's spill slots would widen this frame
 		w.unlock()
-		n, err := w.sendOne()
-		w.sent.Add(int64(n))
+		n, err := w.send()
 		w.mu.Lock()
 		w.sentHeadLocked(n, err)
 	}
@@ -298,15 +297,6 @@ func (w *Writer) sendBlocking(bufs [][]byte) (int, error) {
 		n64, err = nb.WriteTo(w.conn)
 		n = int(n64)
 	}
-	w.sent.Add(int64(n))
-	return n, err
-}
-
-// sendNonBlocking offers bufs to the kernel once without blocking and
-// returns how many bytes it took (sendNow, send_linux.go). For the token
-// holder, without mu, on a connection with raw set.
-func (w *Writer) sendNonBlocking(bufs [][]byte) (int, error) {
-	n, err := w.sendNow(bufs)
 	w.sent.Add(int64(n))
 	return n, err
 }

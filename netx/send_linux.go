@@ -19,8 +19,8 @@ const maxIovecs = 1024
 // rawSender is the scratch state of a non-blocking send; only the owner of
 // the write side uses it.
 type rawSender struct {
-	one   []byte // sendOne's buffer
-	bufs  [][]byte
+	one   []byte   // the buffer to send, when bufs is empty
+	bufs  [][]byte // the buffers to send with one writev
 	iov   []syscall.Iovec
 	n     int
 	errno syscall.Errno         // the system call's error, but EAGAIN; 0 if none
@@ -34,43 +34,43 @@ func (s *rawSender) init() { s.fn = s.sendFunc() }
 // first sock.send in transport.write), and returns how many bytes it took.
 // A full socket buffer is not an error: sendNow returns fewer bytes. Only
 // the owner of the write side calls it, without w.mu.
-//
-// The reader sends through here when its read would block, deep in its
-// read call, so the frames from here to the system call are kept small:
-// the callback is a closure without a method-value wrapper, the vectored
-// case and the errors are out of line (see lazyReader.rawRead on why
-// depth matters).
 func (w *Writer) sendNow(bufs [][]byte) (int, error) {
 	s := &w.snd
+	if len(bufs) == 1 {
+		s.one = bufs[0]
+		return w.send()
+	}
 	s.bufs = append(s.bufs[:0], bufs...)
-	if len(bufs) > 1 && cap(s.iov) < min(len(bufs), maxIovecs) {
+	if cap(s.iov) < min(len(bufs), maxIovecs) {
 		// Here rather than in the callback, under RawConn.Write's frames.
 		s.iov = make([]syscall.Iovec, 0, min(len(bufs), maxIovecs))
 	}
-	s.n, s.errno = 0, 0
-	err := w.raw.Write(s.fn)
+	n, err := w.send()
 	clear(s.bufs)
 	s.bufs = s.bufs[:0]
-	if err != nil || s.errno != 0 {
-		return s.n, w.sendError(err)
-	}
-	return s.n, nil
+	return n, err
 }
 
-// sendOne is sendNow for one buffer, w.snd.one, with a smaller frame: the
-// reader's send when its read would block (trySendLocked) goes through it.
-func (w *Writer) sendOne() (int, error) {
+// send offers the scratch buffers, s.one or else s.bufs, to the kernel once
+// without blocking, counts what it took in w.sent and returns it. The
+// reader sends through here when its read would block (trySendLocked),
+// deep in its read call, so the frames from here to the system call are
+// kept small: the callback is a closure without a method-value wrapper,
+// the vectored write and the errors are out of line (see
+// lazyReader.rawRead on why depth matters).
+func (w *Writer) send() (int, error) {
 	s := &w.snd
 	s.n, s.errno = 0, 0
 	err := w.raw.Write(s.fn)
 	s.one = nil
+	w.sent.Add(int64(s.n))
 	if err != nil || s.errno != 0 {
 		return s.n, w.sendError(err)
 	}
 	return s.n, nil
 }
 
-// sendError returns the error of a failed sendNow as the connection's own
+// sendError returns the error of a failed send as the connection's own
 // Write reports it: err from RawConn.Write, else the system call's errno.
 //
 //go:noinline
@@ -81,18 +81,15 @@ func (w *Writer) sendError(err error) error {
 	return &net.OpError{Op: "write", Net: w.conn.LocalAddr().Network(), Source: w.conn.LocalAddr(), Addr: w.conn.RemoteAddr(), Err: err}
 }
 
-// sendFunc returns the callback of sendNow's and sendOne's RawConn.Write,
-// made once by newWriter: one non-blocking write of s.one, or else of
-// s.bufs.
+// sendFunc returns the callback of send's RawConn.Write, made once by
+// newWriter: one non-blocking write of s.one, or else of s.bufs.
 func (s *rawSender) sendFunc() func(fd uintptr) bool {
 	return func(fd uintptr) bool {
 		for {
 			var n int
 			var err error
-			if s.one != nil {
+			if len(s.bufs) == 0 {
 				n, err = syscall.Write(int(fd), s.one)
-			} else if len(s.bufs) == 1 {
-				n, err = syscall.Write(int(fd), s.bufs[0])
 			} else {
 				n, err = s.writev(fd)
 			}

@@ -12,4 +12,4 @@ func (s *rawSender) init() {}
 
 func (w *Writer) sendNow([][]byte) (int, error) { panic("netx: sendNow without a raw connection") }
 
-func (w *Writer) sendOne() (int, error) { panic("netx: sendOne without a raw connection") }
+func (w *Writer) send() (int, error) { panic("netx: send without a raw connection") }

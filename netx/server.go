@@ -504,13 +504,14 @@ func (s *Server) startConn(base context.Context, c net.Conn, sem chan struct{}) 
 // reports StateClosed and releases its MaxConns slot.
 //
 // serve is the bottom of every handler's stack, so it keeps its frame
-// small (its state is in sc, the setup in setup, which returns before the
-// handler runs): a goroutine starts with a 2 KB stack, a handler's read
-// that waits goes nearly that deep, and a stack that grew once stays grown
-// while the connection idles (README, "Idle connections").
+// small (its state is in sc, and setup returns before the handler runs):
+// a goroutine starts with a 2 KB stack, a handler's read that waits goes
+// nearly that deep, and a stack that grew once stays grown while the
+// connection idles (README, "Idle connections").
 func (sc *serverConn) serve() {
 	r := sc.setup()
 	if r == nil {
+		sc.done()
 		return
 	}
 	defer sc.end()
@@ -520,7 +521,7 @@ func (sc *serverConn) serve() {
 // setup runs the TLS handshake and makes the connection's pair, which it
 // publishes as sc.w and sc.cr and returns the Reader of. If the connection
 // is not to be served (the handshake failed, or the server is aborting) it
-// closes it, ends the server's record of it (done) and returns nil.
+// closes it and returns nil.
 //
 //go:noinline
 func (sc *serverConn) setup() *bufio2.Reader {
@@ -544,7 +545,6 @@ func (sc *serverConn) setup() *bufio2.Reader {
 				s.handshakeLog.log(s.logger(), "netx: TLS handshake failed", "remote", sc.raw.RemoteAddr().String(), "err", err)
 			}
 			sc.raw.Close()
-			sc.done()
 			return nil
 		}
 	}
@@ -564,7 +564,6 @@ func (sc *serverConn) setup() *bufio2.Reader {
 	if aborting {
 		sc.setCause(causeShutdown)
 		w.Abort()
-		sc.done()
 		return nil
 	}
 	return r

@@ -299,7 +299,7 @@ func (w *Writer) WriteLines(bufs ...[]byte) error {
 func (w *Writer) sendDirectLocked(bufs [][]byte, total int) (int, error) {
 	w.q.lend(total)
 	w.unlock()
-	n, err := w.sendNonBlocking(bufs)
+	n, err := w.sendNow(bufs)
 	w.mu.Lock()
 	w.q.unlend(total)
 	w.sentLocked()

@@ -103,7 +103,7 @@ type Buffer struct {
 	// (lazyRoom): a socket that had that much ready likely has more.
 	full int
 
-	get     func() []byte // lazyFuncs', for ReadLazy
+	get     func() []byte // b.getLazy and releaseFunc's, for ReadLazy
 	release func()
 	exact   int // during a lazy Fill: the most bytes get offers, or 0 for all (see Fill)
 }
@@ -111,7 +111,7 @@ type Buffer struct {
 // Init makes b an empty Buffer over src with the given limit.
 func (b *Buffer) Init(src io.Reader, limit int) {
 	b.Limit = limit
-	b.get, b.release = b.lazyFuncs()
+	b.get, b.release = b.getLazy, b.releaseFunc()
 	b.Reset(src)
 }
 
@@ -250,7 +250,7 @@ func (b *Buffer) lazyRoom(need int) {
 	if b.full >= 2 && b.Buf != nil && 2*len(b.Buf) <= b.Limit {
 		// The source keeps the buffer full (see Fill): a larger one takes
 		// fewer reads. Waiting gives it back, and the buffer taken after
-		// the wait is sized to what the reads used (lazyFuncs).
+		// the wait is sized to what the reads used (releaseFunc).
 		b.setBuf(takeBuf(2 * len(b.Buf)))
 	}
 	b.full = 0

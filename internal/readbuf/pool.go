@@ -45,7 +45,8 @@ func takeBuf(size int) *[]byte {
 			return p
 		}
 	}
-	return newBuf(size)
+	p := make([]byte, size)
+	return &p
 }
 
 // giveBuf returns a buffer to its pool, if it has one.
@@ -68,37 +69,31 @@ func (b *Buffer) setBuf(p *[]byte) {
 	}
 }
 
-// lazyFuncs returns the get and release of ReadLazy. get hands out the
-// Buffer's own (empty) buffer if it has one, so that a source with data
-// ready reads into it with no pool traffic; release, called when the
-// source is about to wait, gives it back, and the next get takes one of
-// the size that recent reads used (nextSize) from the pool.
-//
-// They are closures with their bodies inside, not method values, whose
-// wrappers and calls would add frames: a lazy source calls them at the
-// deepest points of a read that waits (see netx's rawRead), and a
-// goroutine whose stack grows past its first 2 KB there keeps 4 KB while
-// its connection idles.
-func (b *Buffer) lazyFuncs() (get func() []byte, release func()) {
-	get = func() []byte {
-		if b.bufp == nil {
-			size := max(b.size, MinSize, min(b.exact, b.Limit))
-			var p *[]byte
-			if c := class(size); c >= 0 {
-				p, _ = pools[c].Get().(*[]byte)
-			}
-			if p == nil {
-				p = newBuf(size)
-			}
-			b.bufp, b.Buf = p, *p
-			b.peak = 0
-		}
-		if b.exact > 0 && b.exact < len(b.Buf) {
-			return b.Buf[:b.exact]
-		}
-		return b.Buf
+// getLazy and the closure releaseFunc returns are the get and release of
+// ReadLazy. get hands out the Buffer's own (empty) buffer if it has one, so
+// that a source with data ready reads into it with no pool traffic;
+// release, called when the source is about to wait, gives it back, and the
+// next get takes one of the size that recent reads used (nextSize) from
+// the pool.
+func (b *Buffer) getLazy() []byte {
+	if b.bufp == nil {
+		b.setBuf(takeBuf(max(b.size, MinSize, min(b.exact, b.Limit))))
+		b.peak = 0
 	}
-	release = func() {
+	if b.exact > 0 && b.exact < len(b.Buf) {
+		return b.Buf[:b.exact]
+	}
+	return b.Buf
+}
+
+// releaseFunc returns release with its body inside, rather than the method
+// value of a method calling setBuf, whose wrapper and calls would add
+// frames: a lazy source calls it at the deepest point of a read that is
+// about to wait (see netx's lazyReader.rawRead), and a goroutine whose
+// stack grows past its first 2 KB there keeps 4 KB while its connection
+// idles.
+func (b *Buffer) releaseFunc() func() {
+	return func() {
 		p := b.bufp
 		if p == nil {
 			return
@@ -111,16 +106,6 @@ func (b *Buffer) lazyFuncs() (get func() []byte, release func()) {
 			pools[c].Put(p)
 		}
 	}
-	return get, release
-}
-
-// newBuf allocates a buffer of size bytes, out of line: the allocator's
-// frames are the deepest under a get.
-//
-//go:noinline
-func newBuf(size int) *[]byte {
-	p := make([]byte, size)
-	return &p
 }
 
 // nextSize returns the size of the buffer to use after one of size bytes
