@@ -84,8 +84,12 @@ type Reader struct {
 	last    int   // the bytes the last frame took: the guess at the next one's size
 	err     error // sticky: returned by every later call
 	skip    int64 // bytes of an oversized frame left to discard; -1: resync
-	policy  Oversized
-	empties int // empty tokens in a row
+	empties int32 // empty tokens in a row
+	skipBig bool  // SetOversized(SkipOversized)
+
+	// lineMax is the codec's Max if it is Lines, whose frames Next's fast
+	// path splits itself, without a call to the codec; else 0.
+	lineMax int
 
 	// What step found the codec waiting for (see errWait).
 	need, seen int
@@ -146,9 +150,13 @@ func NewReader(rd io.Reader, c Codec) *Reader {
 		}
 		if len(r.seps) > 1 {
 			r.search = new(readbuf.Search)
+			r.search.Pin(r.seps)
 		}
 	}
 	r.resync, _ = c.(Resyncer)
+	if l, ok := c.(Lines); ok {
+		r.lineMax = l.max()
+	}
 	if t, ok := c.(typed); ok {
 		if _, _, err := t.typedFrame(nil, false); err != ErrNotTyped {
 			r.typed = func(data []byte, atEOF bool) (int, []byte, error) {
@@ -165,7 +173,7 @@ func NewReader(rd io.Reader, c Codec) *Reader {
 
 // SetOversized sets what the Reader does after a frame over the maximum:
 // [StopOversized] (the default) or [SkipOversized].
-func (r *Reader) SetOversized(o Oversized) { r.policy = o }
+func (r *Reader) SetOversized(o Oversized) { r.skipBig = o == SkipOversized }
 
 // Buffered returns the number of bytes taken from the source and not yet
 // returned as frames: what the bufio2.Reader under the Reader buffers.
@@ -188,6 +196,18 @@ func (r *Reader) Next() ([]byte, error) {
 		data, atEOF := c.Buf[c.R:c.W], c.EOF
 		if len(data) > r.max {
 			data, atEOF = data[:r.max], false
+		}
+		if r.lineMax > 0 {
+			// Lines, whose Split this is, without the call: a line within
+			// Max ends in the window.
+			if i := bytes.IndexByte(data, '\n'); uint(i) <= uint(r.lineMax) {
+				c.R += i + 1
+				c.LastByte = -1
+				r.empties = 0
+				r.last = i + 1
+				return dropCR(data[:i]), nil
+			}
+			return r.next()
 		}
 		adv, tok, err := r.split(data, atEOF)
 		if err == nil && tok != nil && uint(adv-1) < uint(len(data)) {
@@ -497,7 +517,7 @@ func (r *Reader) codecErr(err error, atEOF bool) error {
 		rel := min(max(e.Offset, 0), int64(c.W-c.R))
 		cp := *e
 		cp.Offset += c.Pos()
-		if r.policy == SkipOversized && (cp.Skip > 0 || r.resync != nil) {
+		if r.skipBig && (cp.Skip > 0 || r.resync != nil) {
 			c.R += int(rel)
 			r.skip = -1
 			if cp.Skip > 0 {
@@ -532,7 +552,7 @@ func (r *Reader) codecErr(err error, atEOF bool) error {
 //
 //go:noinline
 func (r *Reader) fail(err error) error {
-	if e, ok := err.(*errs.FrameTooLargeError); ok && r.policy == SkipOversized && r.resync != nil {
+	if e, ok := err.(*errs.FrameTooLargeError); ok && r.skipBig && r.resync != nil {
 		r.skip = -1
 		return e
 	}

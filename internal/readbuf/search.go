@@ -157,6 +157,9 @@ func (b *Buffer) QuickAny(s *Search, seps [][]byte, limit int) int {
 // again.
 func (s *Search) Contains(b *Buffer, seps [][]byte, from int) bool {
 	s.prepare(b, seps)
+	if s.key >= 0 {
+		return bytes.IndexByte(b.Buf[from:b.W], byte(s.key)) >= 0
+	}
 	if s.ac != nil {
 		e, _, _ := s.ac.next(b.Buf, from, b.W, 0)
 		return e >= 0
@@ -201,6 +204,15 @@ type Search struct {
 	valid bool
 	gen   uint32 // the Buffer's Gen the positions below belong to
 
+	// pinned: the separators are those of Pin, and every call passes
+	// them: prepare need not check.
+	pinned bool
+	// key is a byte that is a separator by itself and occurs in every
+	// separator, as '\n' in "\r\n" and "\n", or -1. With one, a match
+	// starts at or after a position if and only if key occurs there
+	// (Contains).
+	key int
+
 	minLen, maxLen int
 
 	ac *automaton // for many or long separators; nil: the filter below
@@ -239,8 +251,16 @@ type nextByte struct {
 
 // prepare compiles s for seps if it was not, and forgets positions from
 // before a Reset.
+// Pin prepares s for seps, which every later call on s must pass: the
+// check that they are the separators prepared for is skipped. For a
+// frame.Reader, whose codec's separators are fixed.
+func (s *Search) Pin(seps [][]byte) {
+	s.build(seps)
+	s.pinned = true
+}
+
 func (s *Search) prepare(b *Buffer, seps [][]byte) {
-	if !s.describes(seps) {
+	if !s.pinned && !s.describes(seps) {
 		s.build(seps)
 	}
 	if s.gen != b.Gen {
@@ -303,6 +323,19 @@ func (s *Search) build(seps [][]byte) {
 		}
 		s.group = append(s.group, len(s.order))
 		s.one = append(s.one, s.lens[s.order[start]] == 1)
+	}
+	s.key = -1
+	for i, c := range s.lasts {
+		if !s.one[i] {
+			continue
+		}
+		all := true
+		for _, sep := range seps {
+			all = all && bytes.IndexByte(sep, c) >= 0
+		}
+		if all {
+			s.key = int(c)
+		}
 	}
 	s.valid = true
 	s.forget()
