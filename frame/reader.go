@@ -77,7 +77,6 @@ type Reader struct {
 	split  func(data []byte, atEOF bool) (advance int, token []byte, err error) // the codec's Split
 	sizer  func(data []byte) int                                                // the codec's frameLen, or nil
 	seps   [][]byte                                                             // the codec's separators, or nil
-	sepMax int                                                                  // the longest separator
 	resync Resyncer
 	max    int // the most bytes one frame may take
 
@@ -86,10 +85,7 @@ type Reader struct {
 	skip    int64 // bytes of an oversized frame left to discard; -1: resync
 	empties int32 // empty tokens in a row
 	skipBig bool  // SetOversized(SkipOversized)
-
-	// lineMax is the codec's Max if it is Lines, whose frames Next's fast
-	// path splits itself, without a call to the codec; else 0.
-	lineMax int
+	lines   bool  // the codec is Lines, whose frames Next's fast path splits itself
 
 	// What step found the codec waiting for (see errWait).
 	need, seen int
@@ -145,18 +141,13 @@ func NewReader(rd io.Reader, c Codec) *Reader {
 	}
 	if d, ok := c.(delimiter); ok {
 		r.seps = d.separators()
-		for _, s := range r.seps {
-			r.sepMax = max(r.sepMax, len(s))
-		}
 		if len(r.seps) > 1 {
 			r.search = new(readbuf.Search)
 			r.search.Pin(r.seps)
 		}
 	}
 	r.resync, _ = c.(Resyncer)
-	if l, ok := c.(Lines); ok {
-		r.lineMax = l.max()
-	}
+	_, r.lines = c.(Lines)
 	if t, ok := c.(typed); ok {
 		if _, _, err := t.typedFrame(nil, false); err != ErrNotTyped {
 			r.typed = func(data []byte, atEOF bool) (int, []byte, error) {
@@ -197,29 +188,44 @@ func (r *Reader) Next() ([]byte, error) {
 		if len(data) > r.max {
 			data, atEOF = data[:r.max], false
 		}
-		if r.lineMax > 0 {
+		if r.lines {
 			// Lines, whose Split this is, without the call: a line within
-			// Max ends in the window.
-			if i := bytes.IndexByte(data, '\n'); uint(i) <= uint(r.lineMax) {
-				c.R += i + 1
-				c.LastByte = -1
-				r.empties = 0
-				r.last = i + 1
-				return dropCR(data[:i]), nil
+			// Max ends in the window. Only r is used after IndexByte, and
+			// the rest is loaded again, so that nothing else is kept in
+			// Next's frame, which lies under every wait for a frame.
+			if i := bytes.IndexByte(data, '\n'); uint(i) <= uint(r.max-2) {
+				return r.took(i), nil
 			}
 			return r.next()
 		}
 		adv, tok, err := r.split(data, atEOF)
-		if err == nil && tok != nil && uint(adv-1) < uint(len(data)) {
-			// A token, and 0 < adv <= len(data).
-			c.R += adv
-			c.LastByte = -1
-			r.empties = 0
-			r.last = adv
+		if err == nil && tok != nil && adv > 0 && adv <= r.window() {
+			r.consumed(adv)
 			return tok, nil
 		}
 	}
 	return r.next()
+}
+
+// window is how much of the buffered data the codec is shown: at most one
+// frame's maximum.
+func (r *Reader) window() int { return min(r.c.W-r.c.R, r.max) }
+
+// consumed records that the frame returned took the first n bytes of the
+// buffered data.
+func (r *Reader) consumed(n int) {
+	r.c.R += n
+	r.c.LastByte = -1
+	r.empties = 0
+	r.last = n
+}
+
+// took consumes the line that Next's fast path found ending at index i
+// of the buffered data, and returns its payload.
+func (r *Reader) took(i int) []byte {
+	line := r.c.Buf[r.c.R : r.c.R+i]
+	r.consumed(i + 1)
+	return dropCR(line)
 }
 
 // NextTyped returns the next frame as a typed message: its type byte and
@@ -365,7 +371,7 @@ func (r *Reader) step() ([]byte, error) {
 func (r *Reader) more(need, seen int) error {
 	c := r.c
 	have := c.W - c.R
-	from := c.Pos() + int64(max(0, seen-(r.sepMax-1))) // a separator may end no earlier
+	from := c.Pos() + int64(max(0, seen-(r.sepMax()-1))) // a separator may end no earlier
 	for {
 		if c.EOF {
 			return nil
@@ -395,9 +401,20 @@ func (r *Reader) more(need, seen int) error {
 		case r.found(from):
 			return nil
 		default:
-			from = c.Pos() + int64(max(0, n-(r.sepMax-1)))
+			from = c.Pos() + int64(max(0, n-(r.sepMax()-1)))
 		}
 	}
+}
+
+// sepMax returns the length of the codec's longest separator, or 0.
+func (r *Reader) sepMax() int {
+	switch {
+	case r.search != nil:
+		return r.search.MaxLen()
+	case len(r.seps) == 1:
+		return len(r.seps[0])
+	}
+	return 0
 }
 
 // found reports whether one of the codec's separators starts at or after

@@ -812,9 +812,9 @@ func TestNewReaderIsSmall(t *testing.T) {
 		c    frame.Codec
 		most uint64
 	}{
-		{frame.LengthPrefixed{}, 176},
-		{frame.LengthPrefixed{Size: 2}, 320},
-		{frame.Lines{}, 208},
+		{frame.LengthPrefixed{}, 144},
+		{frame.LengthPrefixed{Size: 2}, 240},
+		{frame.Lines{}, 160},
 	} {
 		const n = 1000
 		per := totalAlloc(func() {

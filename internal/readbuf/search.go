@@ -259,6 +259,9 @@ func (s *Search) Pin(seps [][]byte) {
 	s.pinned = true
 }
 
+// MaxLen returns the length of the longest separator s is prepared for.
+func (s *Search) MaxLen() int { return s.maxLen }
+
 func (s *Search) prepare(b *Buffer, seps [][]byte) {
 	if !s.pinned && !s.describes(seps) {
 		s.build(seps)
