@@ -50,7 +50,7 @@ func (w *Writer) writeErrLocked() error {
 
 // failLocked is the Writer's one failure path: it records err as the
 // connection's sticky error (if none was recorded), wakes every waiter,
-// tells the owner of the connection (onFail) unless the Writer is being
+// tells the owner of the connection (owner) unless the Writer is being
 // closed, and drops the queued bytes. The batch in the token holder's hands
 // is dropped when it releases the token.
 func (w *Writer) failLocked(err error) {
@@ -63,17 +63,26 @@ func (w *Writer) failLocked(err error) {
 	}
 	w.err = err
 	w.changes.broadcast()
-	if w.onFail != nil && w.state < closing {
-		w.onFail(err)
+	if sc := w.owner(); sc != nil && w.state < closing {
+		sc.failed(err)
 	}
 }
 
 // readFailed reports a failed read (not EOF, not a timeout) to the owner of
 // the connection.
 func (w *Writer) readFailed(err error) {
-	if w.onFail != nil {
-		w.onFail(err)
+	if sc := w.owner(); sc != nil {
+		sc.failed(err)
 	}
+}
+
+// owner returns the Server's record of the connection, or nil if the pair
+// is not served.
+func (w *Writer) owner() *serverConn {
+	if w.cr == nil {
+		return nil
+	}
+	return w.cr.sc
 }
 
 // CanWriteEOF reports whether the connection can be half-closed with

@@ -92,7 +92,7 @@ type connReader struct {
 	sc    *serverConn   // the Server's record of the connection; nil if not served
 	err   error         // sticky: a timeout of the server's fired, or Shutdown closed the connection
 
-	callEnd time.Time    // the ReadTimeout deadline of the call in progress (StartRead)
+	callEnd moment       // the ReadTimeout deadline of the call in progress (StartRead)
 	nread   atomic.Int64 // bytes read, for Server.Stats
 	dl      readDeadline // the read deadline, shared with the handler's Writer.SetReadDeadline
 }
@@ -117,7 +117,7 @@ var errClosedIdle = fmt.Errorf("netx: idle connection closed by Shutdown: %w", E
 // marks a served connection idle until bytes arrive.
 func (c *connReader) StartRead(fresh bool) {
 	if c.call > 0 {
-		c.callEnd = time.Now().Add(c.call)
+		c.callEnd = now().after(c.call)
 	}
 	if fresh && c.sc != nil {
 		c.sc.startWait()
@@ -168,7 +168,7 @@ func (c *connReader) end(n int, err error) (int, error) {
 			// arrived at that moment is dropped with it.
 			return 0, c.closeIdle()
 		}
-		if n > 0 && sc.hooked && ConnState(sc.state.Load()) != StateActive {
+		if n > 0 && sc.hooked() && ConnState(sc.state.Load()) != StateActive {
 			sc.setState(StateActive)
 		}
 	}

@@ -19,7 +19,57 @@ import (
 
 // aLongTimeAgo is a read deadline that has passed: it wakes a read at
 // once (net/http's).
-var aLongTimeAgo = time.Unix(1, 0)
+var aLongTimeAgo = momentOf(time.Unix(1, 0))
+
+// A moment is a deadline as a pair keeps it: the nanoseconds from epoch,
+// on the process's monotonic clock, in 8 bytes where a time.Time takes 24
+// (a pair keeps seven, for as long as its connection is open); 0 is no
+// deadline. A time.Time without a monotonic reading (time.Date, time.Unix)
+// is placed by its wall clock, as net's own deadlines place it.
+type moment int64
+
+// epoch is the origin of moments.
+var epoch = time.Now()
+
+// momentOf returns t as a moment; the zero time is 0.
+func momentOf(t time.Time) moment {
+	if t.IsZero() {
+		return 0
+	}
+	return nonzero(t.Sub(epoch))
+}
+
+// now returns the current moment.
+func now() moment { return nonzero(time.Since(epoch)) }
+
+// nonzero makes d a moment, moving 0 (no deadline) by a nanosecond.
+func nonzero(d time.Duration) moment {
+	if d == 0 {
+		return 1
+	}
+	return moment(d)
+}
+
+// after returns the moment d after m.
+func (m moment) after(d time.Duration) moment { return nonzero(time.Duration(m) + d) }
+
+// time returns m as a time.Time, with a monotonic reading; 0 is the zero
+// time.
+func (m moment) time() time.Time {
+	if m == 0 {
+		return time.Time{}
+	}
+	return epoch.Add(time.Duration(m))
+}
+
+// earliest returns the earlier of two deadlines, either of which may be 0
+// (none).
+func earliest(a, b moment) moment {
+	if a == 0 || b != 0 && b < a {
+		return b
+	}
+	return a
+}
 
 // readDeadline is the state behind a pair's read deadline. The reader
 // sets server before each read; the handler sets user from any goroutine;
@@ -27,10 +77,10 @@ var aLongTimeAgo = time.Unix(1, 0)
 // deadline, so that none undoes another's.
 type readDeadline struct {
 	mu     sync.Mutex
-	user   time.Time // Writer.SetReadDeadline's; zero: none
-	server time.Time // ReadTimeout's and IdleTimeout's for the read in progress (or the last one); zero: none
-	set    time.Time // the connection's read deadline as the pair last set it
-	closed bool      // Shutdown closed the connection: the deadline stays in the past
+	user   moment // Writer.SetReadDeadline's; 0: none
+	server moment // ReadTimeout's and IdleTimeout's for the read in progress (or the last one); 0: none
+	set    moment // the connection's read deadline as the pair last set it
+	closed bool   // Shutdown closed the connection: the deadline stays in the past
 
 	// used reports that the handler has set a deadline: from then on each
 	// read takes mu, even without server timeouts.
@@ -40,32 +90,27 @@ type readDeadline struct {
 // applyLocked sets the connection's read deadline to the earliest of the
 // parties' deadlines, if it is not that already. Called with d.mu held.
 func (d *readDeadline) applyLocked(c interface{ SetReadDeadline(time.Time) error }) error {
-	t := d.server
-	if !d.user.IsZero() && (t.IsZero() || d.user.Before(t)) {
-		t = d.user
-	}
+	t := earliest(d.server, d.user)
 	if d.closed {
 		t = aLongTimeAgo
 	}
-	if t.Equal(d.set) {
+	if t == d.set {
 		return nil
 	}
 	d.set = t
-	return c.SetReadDeadline(t)
+	return c.SetReadDeadline(t.time())
 }
 
 // arm sets the read deadline for the read about to start: the call's
 // ReadTimeout deadline, this wait's IdleTimeout deadline, the handler's
 // own, whichever comes first.
 func (c *connReader) arm() error {
-	var t time.Time
+	var t moment
 	if c.call > 0 {
 		t = c.callEnd
 	}
 	if c.idle > 0 {
-		if i := time.Now().Add(c.idle); t.IsZero() || i.Before(t) {
-			t = i
-		}
+		t = earliest(t, now().after(c.idle))
 	}
 	c.dl.mu.Lock()
 	defer c.dl.mu.Unlock()
@@ -80,16 +125,16 @@ func (c *connReader) arm() error {
 // directly), after which reads may go on. The handler's wins when it has
 // passed too: it asked for the read to end.
 func (c *connReader) timeoutCause() closeCause {
-	now := time.Now()
+	now := now()
 	if c.dl.used.Load() {
 		c.dl.mu.Lock()
 		user := c.dl.user
 		c.dl.mu.Unlock()
-		if !user.IsZero() && !now.Before(user) {
+		if user != 0 && now >= user {
 			return causeNone
 		}
 	}
-	if c.call > 0 && !c.callEnd.IsZero() && !now.Before(c.callEnd) {
+	if c.call > 0 && c.callEnd != 0 && now >= c.callEnd {
 		return causeReadTimeout
 	}
 	if c.idle > 0 {
@@ -134,7 +179,7 @@ func (w *Writer) SetReadDeadline(t time.Time) error {
 	c.dl.mu.Lock()
 	defer c.dl.mu.Unlock()
 	c.dl.used.Store(true)
-	c.dl.user = t
+	c.dl.user = momentOf(t)
 	return c.dl.applyLocked(c.dconn)
 }
 
@@ -158,7 +203,7 @@ func (w *Writer) SetReadDeadline(t time.Time) error {
 func (w *Writer) SetWriteDeadline(t time.Time) error {
 	w.mu.Lock()
 	defer w.unlock()
-	w.wd.user = t
+	w.wd.user = momentOf(t)
 	w.wd.used = true
 	return w.applyWriteDeadlineLocked()
 }
@@ -189,9 +234,9 @@ func (w *Writer) SetDeadline(t time.Time) error {
 // deadline is made with mu held.
 type writeDeadline struct {
 	timeout time.Duration // WriteTimeout: the longest one call may wait on the peer; 0 = no limit. Set once, before use
-	user    time.Time     // SetWriteDeadline's; zero: none
-	send    time.Time     // the WriteTimeout deadline of the blocking send in progress; zero: none
-	set     time.Time     // the connection's write deadline as the Writer last set it
+	user    moment        // SetWriteDeadline's; 0: none
+	send    moment        // the WriteTimeout deadline of the blocking send in progress; 0: none
+	set     moment        // the connection's write deadline as the Writer last set it
 	used    bool          // SetWriteDeadline was called: blocking sends set the connection's deadline
 
 	// timedOut is set once the write timeout failed the Writer, for the
@@ -217,15 +262,12 @@ func (w *Writer) callEndLocked() time.Time {
 // earlier of the handler's deadline and that of the send in progress, if
 // it is not that already.
 func (w *Writer) applyWriteDeadlineLocked() error {
-	t := w.wd.send
-	if u := w.wd.user; !u.IsZero() && (t.IsZero() || u.Before(t)) {
-		t = u
-	}
-	if t.Equal(w.wd.set) {
+	t := earliest(w.wd.send, w.wd.user)
+	if t == w.wd.set {
 		return nil
 	}
 	w.wd.set = t
-	return w.conn.SetWriteDeadline(t)
+	return w.conn.SetWriteDeadline(t.time())
 }
 
 // beginSendLocked prepares a blocking send bounded by end (a call's
@@ -237,7 +279,7 @@ func (w *Writer) beginSendLocked(end time.Time) {
 	if end.IsZero() && !w.wd.used {
 		return
 	}
-	w.wd.send = end
+	w.wd.send = momentOf(end)
 	w.applyWriteDeadlineLocked()
 }
 
@@ -245,16 +287,16 @@ func (w *Writer) endSendLocked(end time.Time, err error) error {
 	if end.IsZero() && !w.wd.used {
 		return err
 	}
-	w.wd.send = time.Time{}
+	w.wd.send = 0
 	w.applyWriteDeadlineLocked()
 	if err == nil || end.IsZero() || !errors.Is(err, os.ErrDeadlineExceeded) {
 		return err
 	}
-	now := time.Now()
-	if u := w.wd.user; !u.IsZero() && !now.Before(u) {
+	now := now()
+	if u := w.wd.user; u != 0 && now >= u {
 		return err // the handler's own deadline: it asked for the write to end
 	}
-	if now.Before(end) {
+	if now < momentOf(end) {
 		return err
 	}
 	return w.writeTimedOutLocked(err)

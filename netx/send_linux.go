@@ -13,18 +13,21 @@ import (
 // blocking (sendNow).
 const sendsRaw = true
 
-// maxIovecs is the most buffers one writev takes (IOV_MAX).
-const maxIovecs = 1024
+// iovecs is how many buffers one writev takes: the array is on writev's
+// stack, so that a send needs no scratch memory on the heap. A send of more
+// buffers makes one writev for each iovecs of them while the kernel takes
+// them whole.
+const iovecs = 8
 
 // rawSender is the scratch state of a non-blocking send; only the owner of
-// the write side uses it.
+// the write side uses it. The buffers to send are one and two, unless bufs
+// is not empty: a send of one or two buffers (a header and a payload, the
+// usual WriteLines) keeps nothing on the heap.
 type rawSender struct {
-	one   []byte   // the buffer to send, when bufs is empty
-	bufs  [][]byte // the buffers to send with one writev
-	iov   []syscall.Iovec
-	n     int
-	errno syscall.Errno         // the system call's error, but EAGAIN; 0 if none
-	fn    func(fd uintptr) bool // sendFunc's
+	one, two []byte
+	bufs     [][]byte              // the buffers of a send of more than two; also writeThroughLocked's vector (Writer.snd)
+	n        int                   // the bytes the kernel took; or minus the system call's error (but EAGAIN, which is 0 bytes)
+	fn       func(fd uintptr) bool // sendFunc's
 }
 
 // init readies s for the Writer's first send.
@@ -36,15 +39,15 @@ func (s *rawSender) init() { s.fn = s.sendFunc() }
 // the owner of the write side calls it, without w.mu.
 func (w *Writer) sendNow(bufs [][]byte) (int, error) {
 	s := &w.snd
-	if len(bufs) == 1 {
+	switch len(bufs) {
+	case 1:
 		s.one = bufs[0]
+		return w.send()
+	case 2:
+		s.one, s.two = bufs[0], bufs[1]
 		return w.send()
 	}
 	s.bufs = append(s.bufs[:0], bufs...)
-	if cap(s.iov) < min(len(bufs), maxIovecs) {
-		// Here rather than in the callback, under RawConn.Write's frames.
-		s.iov = make([]syscall.Iovec, 0, min(len(bufs), maxIovecs))
-	}
 	n, err := w.send()
 	clear(s.bufs)
 	s.bufs = s.bufs[:0]
@@ -60,14 +63,15 @@ func (w *Writer) sendNow(bufs [][]byte) (int, error) {
 // lazyReader.rawRead on why depth matters).
 func (w *Writer) send() (int, error) {
 	s := &w.snd
-	s.n, s.errno = 0, 0
+	s.n = 0
 	err := w.raw.Write(s.fn)
-	s.one = nil
-	w.sent.Add(int64(s.n))
-	if err != nil || s.errno != 0 {
-		return s.n, w.sendError(err)
+	s.one, s.two = nil, nil
+	n := max(s.n, 0)
+	w.sent.Add(int64(n))
+	if err != nil || s.n < 0 {
+		return n, w.sendError(err)
 	}
-	return s.n, nil
+	return n, nil
 }
 
 // sendError returns the error of a failed send as the connection's own
@@ -76,19 +80,20 @@ func (w *Writer) send() (int, error) {
 //go:noinline
 func (w *Writer) sendError(err error) error {
 	if err == nil {
-		err = os.NewSyscallError("write", w.snd.errno)
+		err = os.NewSyscallError("write", syscall.Errno(-w.snd.n))
 	}
 	return &net.OpError{Op: "write", Net: w.conn.LocalAddr().Network(), Source: w.conn.LocalAddr(), Addr: w.conn.RemoteAddr(), Err: err}
 }
 
 // sendFunc returns the callback of send's RawConn.Write, made once by
-// newWriter: one non-blocking write of s.one, or else of s.bufs.
+// newWriter: one non-blocking write of s.one, or a vectored one of s.one
+// and s.two or of s.bufs.
 func (s *rawSender) sendFunc() func(fd uintptr) bool {
 	return func(fd uintptr) bool {
 		for {
 			var n int
 			var err error
-			if len(s.bufs) == 0 {
+			if len(s.bufs) == 0 && len(s.two) == 0 {
 				n, err = syscall.Write(int(fd), s.one)
 			} else {
 				n, err = s.writev(fd)
@@ -100,34 +105,59 @@ func (s *rawSender) sendFunc() func(fd uintptr) bool {
 				continue
 			case syscall.EAGAIN:
 			default:
-				s.errno = errnoOf(err)
+				s.n = -int(errnoOf(err))
 			}
 			return true
 		}
 	}
 }
 
-// writev writes s.bufs with one writev system call.
+// writev writes s.one and s.two, or s.bufs, with one writev system call
+// for each iovecs buffers, and returns what the kernel took: at the first
+// that it does not take whole, or an error after some bytes were taken, it
+// returns the count so far.
 //
 //go:noinline
 func (s *rawSender) writev(fd uintptr) (int, error) {
-	iov := s.iov[:0]
-	for _, b := range s.bufs {
-		if len(b) == 0 {
-			continue
+	var vec [iovecs]syscall.Iovec
+	n := len(s.bufs)
+	if n == 0 {
+		n = 2
+	}
+	buf := func(i int) []byte {
+		switch {
+		case len(s.bufs) > 0:
+			return s.bufs[i]
+		case i == 0:
+			return s.one
 		}
-		if len(iov) == maxIovecs {
+		return s.two
+	}
+	total := 0
+	for i := 0; i < n; {
+		iov, want := vec[:0], 0
+		for ; i < n && len(iov) < len(vec); i++ {
+			if b := buf(i); len(b) > 0 {
+				v := syscall.Iovec{Base: &b[0]}
+				v.SetLen(len(b))
+				iov = append(iov, v)
+				want += len(b)
+			}
+		}
+		if len(iov) == 0 {
 			break
 		}
-		v := syscall.Iovec{Base: &b[0]}
-		v.SetLen(len(b))
-		iov = append(iov, v)
+		r, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
+		if e != 0 {
+			if total > 0 {
+				return total, nil // the next send meets the error again
+			}
+			return -1, e
+		}
+		total += int(r)
+		if int(r) < want {
+			break
+		}
 	}
-	s.iov = iov
-	r, _, e := syscall.Syscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(len(iov)))
-	clear(iov)
-	if e != 0 {
-		return -1, e
-	}
-	return int(r), nil
+	return total, nil
 }

@@ -6,7 +6,11 @@ package netx
 // elsewhere every write goes through the buffer and a flusher.
 const sendsRaw = false
 
-type rawSender struct{ one []byte }
+// rawSender is only the token holder's scratch vector here (see Writer.snd).
+type rawSender struct {
+	one  []byte
+	bufs [][]byte
+}
 
 func (s *rawSender) init() {}
 

@@ -203,8 +203,8 @@ type serverConn struct {
 	sem    chan struct{}   // the MaxConns slot to release when done, or nil; set once, before serve
 	raw    net.Conn        // as accepted: closed to abort a TLS handshake
 	conn   net.Conn        // raw, or the *tls.Conn over it: the Handler's and the hooks' connection
-	w      *Writer         // once the Writer exists; under srv.mu
-	cr     *connReader
+	w      *Writer         // the pair's Writer once setup published it; under srv.mu
+	cr     *connReader     // the pair's read side (its w is the Writer); set once, by pair, before serve
 	cancel context.CancelCauseFunc
 
 	// wait is waitIdle while the handler waits in a read with nothing
@@ -216,10 +216,20 @@ type serverConn struct {
 	cause    atomic.Int32 // closeCause: the first one recorded
 	returned atomic.Bool  // the handler has returned: Close or Shutdown's end is no longer the cause
 
-	hooked bool         // srv.ConnState != nil
-	hmu    sync.Mutex   // serializes the ConnState calls
-	state  atomic.Int32 // the last ConnState reported, or -1
+	state atomic.Int32 // the last ConnState reported, or -1
+	hmu   sync.Mutex   // serializes the ConnState calls
 }
+
+// failed is told by the pair that the connection failed: it cancels the
+// handler's context with err.
+func (sc *serverConn) failed(err error) {
+	sc.setCause(causePeer)
+	sc.cancel(err)
+}
+
+// hooked reports whether the server has a ConnState hook, which, as
+// net/http's, is read as each state is reported: set it before Serve.
+func (sc *serverConn) hooked() bool { return sc.srv.ConnState != nil }
 
 // The values of serverConn.wait.
 const (
@@ -233,7 +243,7 @@ const (
 // closes it at once.
 func (sc *serverConn) startWait() {
 	sc.wait.CompareAndSwap(waitNone, waitIdle)
-	if sc.hooked {
+	if sc.hooked() {
 		sc.setState(StateIdle)
 	}
 	if sc.srv.draining.Load() {
@@ -465,7 +475,7 @@ func isTemporary(err error) bool {
 }
 
 func (s *Server) startConn(base context.Context, c net.Conn, sem chan struct{}) {
-	sc := &serverConn{srv: s, raw: c, conn: c, hooked: s.ConnState != nil}
+	sc := &serverConn{srv: s, raw: c, conn: c}
 	sc.state.Store(-1)
 	if s.TLSConfig != nil {
 		sc.conn = tls.Server(c, s.TLSConfig)
@@ -477,16 +487,19 @@ func (s *Server) startConn(base context.Context, c net.Conn, sem chan struct{}) 
 			panic("netx: Server.ConnContext returned a nil context")
 		}
 	}
+	ctx, sc.cancel = context.WithCancelCause(ctx)
+	sc.ctx, sc.sem = ctx, sem
+	r := sc.pair()
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
+		sc.cancel(nil)
 		c.Close()
 		if sem != nil {
 			<-sem
 		}
 		return
 	}
-	ctx, sc.cancel = context.WithCancelCause(ctx)
 	if s.conns == nil {
 		s.conns = make(map[*serverConn]struct{})
 	}
@@ -494,8 +507,23 @@ func (s *Server) startConn(base context.Context, c net.Conn, sem chan struct{}) 
 	s.counters.accepted++
 	s.connWG.Add(1)
 	s.mu.Unlock()
-	sc.ctx, sc.sem = ctx, sem
-	go sc.serve()
+	go sc.serve(r)
+}
+
+// pair makes the connection's Writer and Reader, and returns the Reader;
+// the Writer is sc.cr.w until setup publishes it as sc.w. It runs in the
+// accepting goroutine, not the handler's: an allocation may do work for
+// the garbage collector on the stack it runs on, deep enough to grow a
+// handler's first 2 KB stack, which would then stay 4 KB while the
+// connection idles (README, "Idle connections").
+func (sc *serverConn) pair() *bufio2.Reader {
+	s := sc.srv
+	w := newWriter(sc.conn)
+	w.SetCloseTimeout(s.CloseTimeout)
+	w.wd.timeout = s.WriteTimeout
+	r := newReader(w, s.Limit, readTimeouts{idle: s.IdleTimeout, call: s.ReadTimeout, sc: sc})
+	sc.cr = w.cr
+	return r
 }
 
 // serve runs one connection: the TLS handshake, then the handler.
@@ -508,9 +536,8 @@ func (s *Server) startConn(base context.Context, c net.Conn, sem chan struct{}) 
 // a goroutine starts with a 2 KB stack, a handler's read that waits goes
 // nearly that deep, and a stack that grew once stays grown while the
 // connection idles (README, "Idle connections").
-func (sc *serverConn) serve() {
-	r := sc.setup()
-	if r == nil {
+func (sc *serverConn) serve(r *bufio2.Reader) {
+	if !sc.setup() {
 		sc.done()
 		return
 	}
@@ -518,15 +545,14 @@ func (sc *serverConn) serve() {
 	sc.srv.Handler(sc.ctx, r, sc.w)
 }
 
-// setup runs the TLS handshake and makes the connection's pair, which it
-// publishes as sc.w and sc.cr and returns the Reader of. If the connection
-// is not to be served (the handshake failed, or the server is aborting) it
-// closes it and returns nil.
+// setup runs the TLS handshake and publishes the connection's Writer, which
+// pair made, as sc.w. If the connection is not to be served (the handshake
+// failed, or the server is aborting) it closes it and reports false.
 //
 //go:noinline
-func (sc *serverConn) setup() *bufio2.Reader {
+func (sc *serverConn) setup() bool {
 	s, ctx := sc.srv, sc.ctx
-	if sc.hooked {
+	if sc.hooked() {
 		sc.setState(StateNew)
 	}
 	if tc, ok := sc.conn.(*tls.Conn); ok {
@@ -545,28 +571,20 @@ func (sc *serverConn) setup() *bufio2.Reader {
 				s.handshakeLog.log(s.logger(), "netx: TLS handshake failed", "remote", sc.raw.RemoteAddr().String(), "err", err)
 			}
 			sc.raw.Close()
-			return nil
+			return false
 		}
 	}
-	w := newWriter(sc.conn)
-	w.SetCloseTimeout(s.CloseTimeout)
-	w.onFail = func(err error) {
-		sc.setCause(causePeer)
-		sc.cancel(err)
-	}
-	w.wd.timeout = s.WriteTimeout
-	r := newReader(w, s.Limit, readTimeouts{idle: s.IdleTimeout, call: s.ReadTimeout, sc: sc})
-
+	w := sc.cr.w
 	s.mu.Lock()
 	aborting := s.aborting
-	sc.w, sc.cr = w, w.cr
+	sc.w = w
 	s.mu.Unlock()
 	if aborting {
 		sc.setCause(causeShutdown)
 		w.Abort()
-		return nil
+		return false
 	}
-	return r
+	return true
 }
 
 // end is deferred by serve: it recovers a panic of the handler and logs
@@ -599,7 +617,7 @@ func (sc *serverConn) done() {
 	c.bytesRead += r
 	c.written += w
 	s.mu.Unlock()
-	if sc.hooked {
+	if sc.hooked() {
 		sc.setState(StateClosed)
 	}
 	if sc.sem != nil {

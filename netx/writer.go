@@ -59,11 +59,10 @@ type Writer struct {
 	// The connection. conn, raw and lazyReads change only in StartTLS, with
 	// mu held, nothing queued and nobody holding or waiting for the send
 	// token; the token holder uses conn and raw without mu.
-	conn      net.Conn
-	raw       syscall.RawConn // non-nil when sends can be non-blocking (plain TCP and Unix on Linux)
-	lazyReads bool            // the reader says when its read would block (readWouldBlock); else it calls beforeRead before a read that may block. The reader's goroutine reads it without mu
-	cr        *connReader     // the read side of the pair; set once by newReader, before use
-	host      string          // the dialed host, StartTLS's default ServerName; set once by Dial, before use
+	conn net.Conn
+	raw  syscall.RawConn // non-nil when sends can be non-blocking (plain TCP and Unix on Linux)
+	cr   *connReader     // the read side of the pair; set once by newReader, before use
+	host string          // the dialed host, StartTLS's default ServerName; set once by Dial, before use
 
 	q       sendQueue // the bytes written and not yet taken by the kernel (queue.go)
 	tok     sendToken // the right to send them (token.go)
@@ -87,9 +86,9 @@ type Writer struct {
 	pushing  bool        // the sweeper found bytes that nobody sent: they go out at once until the reader sends again
 	swept    bool        // listed with the sweeper (sweep.go)
 
-	state  lifecycle   // open, half-closed, closing, closed (close.go)
-	err    error       // the connection's error: set once, sticky
-	onFail func(error) // called once when the connection fails (Server: cancel the handler's context); set once, before use
+	state     lifecycle // open, half-closed, closing, closed (close.go)
+	lazyReads bool      // the reader says when its read would block (readWouldBlock); else it calls beforeRead before a read that may block. Changes as conn does (above); the reader's goroutine reads it without mu
+	err       error     // the connection's error: set once, sticky
 
 	wg        sync.WaitGroup // flusher goroutines: Add with mu held and state < closed; Wait without mu
 	closeDone chan struct{}  // closed when Close or Abort has finished; nil before either starts
@@ -97,8 +96,8 @@ type Writer struct {
 
 	sent atomic.Int64 // bytes handed to the kernel (to the TLS layer for TLS), for Server.Stats
 
-	// Scratch space of the token holder, used without mu.
-	vec [][]byte
+	// Scratch space of the token holder, used without mu: snd.bufs is
+	// also writeThroughLocked's vector.
 	snd rawSender
 }
 
@@ -337,7 +336,7 @@ func (w *Writer) writeThroughLocked(bufs [][]byte, total int) (int, error) {
 	if !w.tok.acquire(&w.mu, &w.changes, w.mayWriteLocked) {
 		return 0, w.writeErrLocked()
 	}
-	vec, taken := w.q.takeAll(w.vec[:0])
+	vec, taken := w.q.takeAll(w.snd.bufs[:0])
 	queued := w.q.lent
 	for _, b := range bufs {
 		if len(b) > 0 {
@@ -353,7 +352,7 @@ func (w *Writer) writeThroughLocked(bufs [][]byte, total int) (int, error) {
 	w.q.unlend(queued + total)
 	giveBack(taken)
 	clear(vec)
-	w.vec = vec[:0]
+	w.snd.bufs = vec[:0]
 	w.sentLocked()
 	written := min(max(n-queued, 0), total)
 	if err != nil {

@@ -838,3 +838,53 @@ func TestPushWithinTwoSweeps(t *testing.T) {
 		t.Fatalf("ReadLine() = %q, %v; want the pushed line", res.line, res.err)
 	}
 }
+
+// TestWriteLinesManyBuffers sends WriteLines calls large enough to go to
+// the kernel straight from the caller's slices, with from 1 to 100
+// buffers (some empty) and small socket buffers, so that the vectored
+// writes take several system calls and stop part way; the peer must get
+// every byte in order.
+func TestWriteLinesManyBuffers(t *testing.T) {
+	for _, network := range []string{"tcp", "unix"} {
+		t.Run(network, func(t *testing.T) {
+			testenv.Watchdog(t, 20*time.Second)
+			client, server := connPair(t, network)
+			setBuffers(t, client, server, 32<<10)
+			_, w := netx.Wrap(client, 0)
+			got := readAllAsync(server)
+			var want bytes.Buffer
+			for i, n := range []int{1, 2, 3, 8, 9, 16, 17, 100} {
+				parts := make([][]byte, n)
+				for j := range parts {
+					size := (40 << 10) / n
+					if j%4 == 1 {
+						size = 0
+					}
+					parts[j] = bytes.Repeat([]byte{byte('a' + (i*7+j)%26)}, size)
+					want.Write(parts[j])
+				}
+				if err := w.WriteLines(parts...); err != nil {
+					t.Fatal(err)
+				}
+				for _, p := range parts {
+					fill(p, '!') // the Writer must not have kept them
+				}
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if g := <-got; !bytes.Equal(g, want.Bytes()) {
+				t.Errorf("the peer got %d bytes, want %d (first difference at %d)", len(g), want.Len(), firstDiff(g, want.Bytes()))
+			}
+		})
+	}
+}
+
+func firstDiff(a, b []byte) int {
+	for i := range min(len(a), len(b)) {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return min(len(a), len(b))
+}
