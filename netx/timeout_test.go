@@ -441,3 +441,34 @@ func TestSlowlorisMaxConns(t *testing.T) {
 	}
 	settleGoroutines(t, base)
 }
+
+// TestReadDeadlineWithoutMonotonicReading: a deadline given as a wall-clock
+// time (no monotonic reading, as time.Date or time.Unix make) passes when
+// the wall clock says so, and a zero time clears it.
+func TestReadDeadlineWithoutMonotonicReading(t *testing.T) {
+	testenv.Watchdog(t, 20*time.Second)
+	got := make(chan error, 2)
+	s := &netx.Server{Handler: func(ctx context.Context, r *bufio2.Reader, w *netx.Writer) {
+		w.SetReadDeadline(time.Now().Add(50 * time.Millisecond).Round(0))
+		_, err := r.ReadLine()
+		got <- err
+		w.SetReadDeadline(time.Time{})
+		_, err = r.ReadLine()
+		got <- err
+	}}
+	addr := serve(t, s, "tcp")
+	_, c := dial(t, "tcp", addr)
+	start := time.Now()
+	if err := <-got; !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read past a wall-clock deadline: %v, want os.ErrDeadlineExceeded", err)
+	}
+	if d := time.Since(start); d < 30*time.Millisecond {
+		t.Errorf("the 50 ms deadline passed after %v", d)
+	}
+	if _, err := c.Write([]byte("after\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; err != nil {
+		t.Errorf("read after the deadline was cleared: %v", err)
+	}
+}
