@@ -276,11 +276,12 @@ func (s *Search) prepare(b *Buffer, seps [][]byte) {
 // verifies matches against the separators it is given, separators with the
 // same lengths and last bytes; for the automaton, the same separators.
 func (s *Search) describes(seps [][]byte) bool {
-	if !s.valid || len(seps) != len(s.lens) {
+	if !s.valid || len(seps) != len(s.lens) || len(seps) != len(s.ends) {
 		return false
 	}
+	lens, ends := s.lens[:len(seps)], s.ends[:len(seps)]
 	for i, sep := range seps {
-		if len(sep) != s.lens[i] || len(sep) == 0 || sep[len(sep)-1] != s.ends[i] {
+		if n := len(sep); n == 0 || n != lens[i] || sep[n-1] != ends[i] {
 			return false
 		}
 	}
