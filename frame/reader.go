@@ -115,7 +115,24 @@ var errResyncStuck = errors.New("frame: Resync keeps more than the maximum frame
 //
 // The maximum frame is c's MaxFrame if c is [Limited], as every codec of
 // this package is, and [bufio2.DefaultLimit] otherwise.
+//
+//go:noinline
 func NewReader(rd io.Reader, c Codec) *Reader {
+	// The allocation first, in this small frame: a handler makes its
+	// Reader at the top of its stack, and an allocation while the garbage
+	// collector runs may assist or sweep for it, several hundred bytes
+	// deeper (README, "Idle connections"). Not inlined: in the caller,
+	// the Reader could live in the caller's frame, which lies under every
+	// wait for a frame.
+	r := new(Reader)
+	r.init(rd, c)
+	return r
+}
+
+// init is NewReader's work on the Reader it allocated.
+//
+//go:noinline
+func (r *Reader) init(rd io.Reader, c Codec) {
 	if c == nil {
 		panic("frame: NewReader: nil Codec")
 	}
@@ -130,7 +147,7 @@ func NewReader(rd io.Reader, c Codec) *Reader {
 	if buf == nil {
 		buf = readbuf.Of(bufio2.NewReader(rd))
 	}
-	r := &Reader{c: buf, max: maxFrame}
+	r.c, r.max = buf, maxFrame
 	if cc, ok := c.(compiler); ok {
 		r.split, r.sizer = cc.compile()
 	} else {
@@ -159,7 +176,6 @@ func NewReader(rd io.Reader, c Codec) *Reader {
 			}
 		}
 	}
-	return r
 }
 
 // SetOversized sets what the Reader does after a frame over the maximum:
