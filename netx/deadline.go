@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -24,19 +25,22 @@ var aLongTimeAgo = momentOf(time.Unix(1, 0))
 // A moment is a deadline as a pair keeps it: the nanoseconds from epoch,
 // on the process's monotonic clock, in 8 bytes where a time.Time takes 24
 // (a pair keeps seven, for as long as its connection is open); 0 is no
-// deadline. A time.Time without a monotonic reading (time.Date, time.Unix)
-// is placed by its wall clock, as net's own deadlines place it.
+// deadline.
 type moment int64
 
 // epoch is the origin of moments.
 var epoch = time.Now()
 
-// momentOf returns t as a moment; the zero time is 0.
+// momentOf returns t as a moment; the zero time is 0. It places t as net's
+// own deadlines do, by how far it is from now: by the monotonic clock if t
+// has a monotonic reading, else by the wall clock (time.Date, time.Unix),
+// so that a step of the wall clock since epoch does not move it.
 func momentOf(t time.Time) moment {
 	if t.IsZero() {
 		return 0
 	}
-	return nonzero(t.Sub(epoch))
+	n := time.Now()
+	return moment(0).after(n.Sub(epoch)).after(t.Sub(n))
 }
 
 // now returns the current moment.
@@ -50,8 +54,18 @@ func nonzero(d time.Duration) moment {
 	return moment(d)
 }
 
-// after returns the moment d after m.
-func (m moment) after(d time.Duration) moment { return nonzero(time.Duration(m) + d) }
+// after returns the moment d after m, saturating rather than wrapping
+// around (time.Duration's limits are about 292 years either way).
+func (m moment) after(d time.Duration) moment {
+	s := time.Duration(m) + d
+	switch {
+	case d > 0 && s < time.Duration(m):
+		s = math.MaxInt64
+	case d < 0 && s > time.Duration(m):
+		s = math.MinInt64
+	}
+	return nonzero(s)
+}
 
 // time returns m as a time.Time, with a monotonic reading; 0 is the zero
 // time.

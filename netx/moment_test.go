@@ -1,13 +1,15 @@
 package netx
 
 import (
+	"math"
 	"testing"
 	"time"
 )
 
 // TestMoment: a deadline kept as a moment is the time it was given, by
 // the monotonic clock when the time has a monotonic reading and by the
-// wall clock when it has none; the zero time is no deadline.
+// wall clock when it has none; the zero time is no deadline; moments
+// saturate rather than wrap around.
 func TestMoment(t *testing.T) {
 	if m := momentOf(time.Time{}); m != 0 || !m.time().IsZero() {
 		t.Errorf("momentOf(zero) = %d, time %v; want 0 and the zero time", m, m.time())
@@ -44,5 +46,11 @@ func TestMoment(t *testing.T) {
 	}
 	if now().after(time.Hour) <= now() {
 		t.Error("an hour from now is not after now")
+	}
+	if m := now().after(math.MaxInt64); m <= now() {
+		t.Errorf("the longest duration from now is %d, before now: it wrapped around", m)
+	}
+	if m := moment(-5).after(math.MinInt64); m >= -5 {
+		t.Errorf("the longest duration before -5 is %d: it wrapped around", m)
 	}
 }
