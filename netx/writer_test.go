@@ -397,11 +397,7 @@ func TestWriteLinesKeepsOrder(t *testing.T) {
 func TestWriteDoesNotRetain(t *testing.T) {
 	for _, network := range []string{"tcp", "unix"} {
 		t.Run(network, func(t *testing.T) {
-			testenv.Watchdog(t, 20*time.Second)
-			client, server := connPair(t, network)
-			setBuffers(t, client, server, 32<<10)
-			_, w := netx.Wrap(client, 0)
-			got := readAllAsync(server)
+			w, got := smallBuffers(t, network)
 			var want bytes.Buffer
 			buf := make([]byte, 24<<10)
 			parts := [][]byte{make([]byte, 5000), make([]byte, 7000), make([]byte, 9000)}
@@ -847,11 +843,7 @@ func TestPushWithinTwoSweeps(t *testing.T) {
 func TestWriteLinesManyBuffers(t *testing.T) {
 	for _, network := range []string{"tcp", "unix"} {
 		t.Run(network, func(t *testing.T) {
-			testenv.Watchdog(t, 20*time.Second)
-			client, server := connPair(t, network)
-			setBuffers(t, client, server, 32<<10)
-			_, w := netx.Wrap(client, 0)
-			got := readAllAsync(server)
+			w, got := smallBuffers(t, network)
 			var want bytes.Buffer
 			for i, n := range []int{1, 2, 3, 8, 9, 16, 17, 100} {
 				parts := make([][]byte, n)
@@ -878,6 +870,17 @@ func TestWriteLinesManyBuffers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// smallBuffers returns a Writer over a connection whose socket buffers
+// are 32 KiB, so that large writes take several system calls, and what its
+// peer reads until the end of the stream.
+func smallBuffers(t *testing.T, network string) (*netx.Writer, <-chan []byte) {
+	testenv.Watchdog(t, 20*time.Second)
+	client, server := connPair(t, network)
+	setBuffers(t, client, server, 32<<10)
+	_, w := netx.Wrap(client, 0)
+	return w, readAllAsync(server)
 }
 
 func firstDiff(a, b []byte) int {
