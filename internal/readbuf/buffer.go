@@ -60,6 +60,9 @@ type Buffer struct {
 	// EOF reports that the source returned io.EOF: Buf[R:W] is the rest of
 	// the stream, and the source is not read again.
 	EOF bool
+	// Gen counts the calls to Reset. Stream positions from before a Reset
+	// mean nothing after it.
+	Gen uint32
 	// Err is an error from the source not yet returned to a caller (see
 	// TakeErr). While it is set the source is not read.
 	Err error
@@ -76,20 +79,15 @@ type Buffer struct {
 	// its '\n' (bufio2.ReadLine): the next call of any kind finishes it
 	// first (Begin).
 	Skipping bool
-
-	// Gen counts the calls to Reset. Stream positions from before a Reset
-	// mean nothing after it.
-	Gen uint32
+	// The call in progress (Begin): whether it has read from the source
+	// yet, and whether it began with nothing buffered.
+	started, fresh bool
 
 	off   int64 // the stream position of Buf[0]
 	src   io.Reader
 	lazy  lazySource  // src, if it is one
 	start readStarter // src, if it is one
 	bufp  *[]byte     // Buf as the pools hold it, or nil
-
-	// The call in progress (Begin): whether it has read from the source
-	// yet, and whether it began with nothing buffered.
-	started, fresh bool
 
 	// Sizing (see resize): the size of the next buffer taken after the
 	// buffer was given back or emptied, and the most bytes the buffer has
