@@ -206,9 +206,10 @@ func (r *Reader) Next() ([]byte, error) {
 		}
 		if r.lines {
 			// Lines, whose Split this is, without the call: a line within
-			// Max ends in the window. Only r is used after IndexByte, and
-			// the rest is loaded again, so that nothing else is kept in
-			// Next's frame, which lies under every wait for a frame.
+			// Max (r.max is MaxFrame, Max plus "\r\n") ends in the window.
+			// Only r is used after IndexByte, and the rest is loaded again,
+			// so that nothing else is kept in Next's frame, which lies
+			// under every wait for a frame.
 			if i := bytes.IndexByte(data, '\n'); uint(i) <= uint(r.max-2) {
 				return r.took(i), nil
 			}
