@@ -262,8 +262,8 @@ func (w *Writer) appendFastLocked(p []byte) bool {
 // Write's rules for blocking. A large write with nothing else pending goes
 // to the kernel without a copy, as one vectored write for each 8 buffers
 // (plain TCP and Unix connections on Linux; others queue it as a small
-// one); small ones are
-// copied and coalesce with other writes. The Writer does not retain bufs.
+// one); small ones are copied and coalesce with other writes. The Writer
+// does not retain bufs.
 func (w *Writer) WriteLines(bufs ...[]byte) error {
 	total := 0
 	for _, b := range bufs {
